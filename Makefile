@@ -1,0 +1,65 @@
+# The two commands of the README:  `make book` builds the website, `make test` runs every test.
+# Both create the virtual environment and install everything on first use.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+ENV_STAMP := $(VENV)/.installed
+ASSETS_STAMP := _assets/vendor/.installed
+
+# Quiet TensorFlow, and no progress bars in built pages or test logs.
+export TF_CPP_MIN_LOG_LEVEL := 2
+export TF_ENABLE_ONEDNN_OPTS := 0
+export MTL_LESSONS_PROGRESS := 0
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: book test bench setup assets browser sync lint clean
+
+book: setup assets
+	$(PY) tools/notebooks.py sync
+	$(BIN)/jupyter-book build .
+	@echo ""
+	@echo "The book is built. Open file://$(CURDIR)/_build/html/index.html in a browser."
+
+test: setup assets browser
+	$(BIN)/ruff check .
+	$(PY) tools/notebooks.py check
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	PYTHONPATH=$(CURDIR)/tests/offline MTL_OFFLINE=1 MTL_REQUIRE_SITE=1 \
+		$(PY) -m pytest tests book --nbval-lax --nbval-current-env -q
+
+bench: setup
+	$(PY) benchmarks/run.py
+
+setup: $(ENV_STAMP)
+
+$(ENV_STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	$(PY) -m pip check
+	touch $@
+
+assets: $(ASSETS_STAMP)
+
+$(ASSETS_STAMP): package.json package-lock.json tools/install_assets.py
+	npm ci --no-audit --no-fund --loglevel=error
+	$(PY) tools/install_assets.py
+	touch $@
+
+# The browser tests drive Debian's Chromium (never a downloaded browser build).
+browser:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "Install Chromium (Debian: sudo apt-get install chromium), then rerun."; exit 1; fi; }
+
+sync: setup
+	$(PY) tools/notebooks.py sync
+
+lint: setup
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf _build _assets node_modules

@@ -1,0 +1,39 @@
+"""Named speed figures reported in _build/bench.json under "metrics".
+
+Each function returns ``{name: value}``; later chapters add theirs to ``METRICS``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+
+def _import_seconds(module: str, repeats: int = 3) -> float:
+    """Median wall time of importing ``module`` in a fresh interpreter."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", f"import {module}"], check=True)
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2]
+
+
+def import_times() -> dict[str, float]:
+    """How long a chapter waits for its imports (Python start-up included)."""
+    return {
+        "import_mtl_lessons_s": round(_import_seconds("mtl_lessons"), 3),
+        "import_mtl_lessons_torch_s": round(_import_seconds("mtl_lessons.torch"), 3),
+    }
+
+
+def training_speed() -> dict[str, float]:
+    """The training loop against a bare hand-written loop (benchmarks/fit_speed.py)."""
+    from benchmarks.fit_speed import fit_speed
+
+    return fit_speed()
+
+
+METRICS: list[Callable[[], dict[str, float]]] = [import_times, training_speed]

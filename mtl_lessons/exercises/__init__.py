@@ -1,0 +1,79 @@
+"""Exercise checkers: each returns a :class:`Feedback` that tells a student what is wrong.
+
+A checker never crashes on an unfinished answer: a stub that still raises
+``NotImplementedError``, ``None`` or ``...`` gets "not answered yet"; an answer of the wrong type
+or shape is told what was expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The verdict of a checker: ``ok`` and a message; shows as a coloured line in a notebook."""
+
+    ok: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        return ("Correct. " if self.ok else "Not yet. ") + self.message
+
+    def _repr_html_(self) -> str:
+        colour = "#1a7f37" if self.ok else "#b35900"
+        mark = "&#10004;" if self.ok else "&#9888;"
+        return f'<p style="color:{colour}"><b>{mark} {str(self)}</b></p>'
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+NOT_ANSWERED = Feedback(False, "No answer yet: replace the `...` or the NotImplementedError.")
+
+
+def unanswered(answer: object) -> bool:
+    """True for the placeholders a stub leaves: ``None`` and ``...``."""
+    return answer is None or answer is Ellipsis
+
+
+def checker(function: Callable[..., Feedback]) -> Callable[..., Feedback]:
+    """Make a checker robust: placeholders and a student's own errors become feedback."""
+
+    @wraps(function)
+    def wrapper(*args, **kwargs) -> Feedback:
+        if any(unanswered(a) for a in args) or any(unanswered(v) for v in kwargs.values()):
+            return NOT_ANSWERED
+        try:
+            return function(*args, **kwargs)
+        except NotImplementedError:
+            return NOT_ANSWERED
+        except Exception as error:  # the student's code raised: report it, do not crash
+            return Feedback(False, f"Your code raised {type(error).__name__}: {error}")
+
+    return wrapper
+
+
+def attempt(function: Callable[..., object], *args, **kwargs) -> object:
+    """Call a student's function; a stub that raises NotImplementedError yields ``None``."""
+    try:
+        return function(*args, **kwargs)
+    except NotImplementedError:
+        return None
+
+
+def close_to(value: object, expected: float, tolerance: float, what: str) -> Feedback:
+    """Feedback on a number: is ``value`` within ``tolerance`` of ``expected``?"""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return Feedback(False, f"{what} should be a number; got {value!r} ({type(value).__name__}).")
+    if abs(number - expected) <= tolerance:
+        return Feedback(True, f"{what} = {number:.4g}.")
+    direction = "too large" if number > expected else "too small"
+    return Feedback(False, f"{what} = {number:.4g} is {direction}; check your computation.")

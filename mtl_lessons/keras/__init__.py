@@ -1,0 +1,34 @@
+"""TensorFlow/Keras side of the book: the same models and losses as ``mtl_lessons.torch``.
+
+Importing this module imports TensorFlow (about 3 s), with its C++ log noise silenced and its
+thread pools sized for a small CPU. Nothing else in ``mtl_lessons`` imports TensorFlow.
+"""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import tensorflow as tf  # noqa: E402
+
+try:  # the thread pools can only be sized before TensorFlow runs its first operation
+    tf.config.threading.set_intra_op_parallelism_threads(
+        int(os.environ.get("MTL_LESSONS_TF_THREADS", "1")))
+    tf.config.threading.set_inter_op_parallelism_threads(2)
+except RuntimeError:
+    pass
+tf.get_logger().setLevel("ERROR")
+
+from mtl_lessons.keras.models import HardSharingNet, SoftSharingNet, compile_mtl, task_losses  # noqa: E402
+from mtl_lessons.keras.training import UncertaintyWeighting, fit_uncertainty, split_targets  # noqa: E402
+
+__all__ = [
+    "HardSharingNet",
+    "SoftSharingNet",
+    "UncertaintyWeighting",
+    "compile_mtl",
+    "fit_uncertainty",
+    "split_targets",
+    "task_losses",
+]

@@ -1,0 +1,61 @@
+"""The multi-task loss  L = sum_i alpha_i L_i + R(theta)  and the per-task losses and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import torch
+import torch.nn.functional as F
+
+from mtl_lessons.data import CLASSIFICATION, REGRESSION
+
+
+def task_loss(output: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Tensor:
+    """Mean loss of one task: squared error for regression, cross-entropy on logits otherwise."""
+    if kind == REGRESSION:
+        if output.shape != target.shape:
+            raise ValueError(
+                f"regression output has shape {tuple(output.shape)} but its target has shape "
+                f"{tuple(target.shape)}; they must match"
+            )
+        return F.mse_loss(output, target)
+    if kind == CLASSIFICATION:
+        if output.ndim != 2 or target.ndim != 1 or output.shape[0] != target.shape[0]:
+            raise ValueError(
+                f"classification expects logits (n, classes) and integer targets (n,); got "
+                f"{tuple(output.shape)} and {tuple(target.shape)}"
+            )
+        return F.cross_entropy(output, target)
+    raise ValueError(f"kind must be {REGRESSION!r} or {CLASSIFICATION!r}; got {kind!r}")
+
+
+def task_metric(output: torch.Tensor, target: torch.Tensor, kind: str) -> float:
+    """What the book reports per task: mean squared error (regression) or accuracy."""
+    if kind == CLASSIFICATION:
+        return (output.argmax(dim=-1) == target).float().mean().item()
+    return task_loss(output, target, kind).item()
+
+
+def mtl_loss(
+    outputs: Mapping[str, torch.Tensor],
+    targets: Mapping[str, torch.Tensor],
+    kinds: Mapping[str, str],
+    alpha: Mapping[str, float] | None = None,
+    regulariser: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Weighted multi-task loss over the tasks present in ``outputs``.
+
+    Returns the total ``sum_i alpha_i L_i + R`` and the unweighted per-task losses ``L_i``.
+    ``alpha`` defaults to 1 for every task; ``regulariser`` is an already computed ``R(theta)``.
+    """
+    missing = set(outputs) - set(targets)
+    if missing:
+        raise ValueError(
+            f"the model has heads {sorted(outputs)} but targets only for {sorted(targets)}; "
+            f"no target for {sorted(missing)}"
+        )
+    per_task = {task: task_loss(out, targets[task], kinds[task]) for task, out in outputs.items()}
+    total = sum((1.0 if alpha is None else alpha.get(t, 1.0)) * loss for t, loss in per_task.items())
+    if regulariser is not None:
+        total = total + regulariser
+    return total, per_task

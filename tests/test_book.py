@@ -1,0 +1,118 @@
+"""The book's conventions, checked on the notebook sources (no execution here)."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tools import notebooks as nbtools
+
+ROOT = nbtools.ROOT
+NOTEBOOKS = nbtools.notebook_paths()
+IDS = [str(p.relative_to(ROOT)) for p in NOTEBOOKS]
+
+
+def test_there_are_chapters():
+    assert NOTEBOOKS, "no notebook found under book/"
+
+
+def test_every_toc_entry_exists_and_every_notebook_is_listed():
+    entries = nbtools.toc_files()
+    for entry in entries:
+        matches = [ROOT / f"{entry}{suffix}" for suffix in (".ipynb", ".md")]
+        assert any(m.exists() for m in matches), f"_toc.yml lists {entry!r}, which does not exist"
+    listed = {(ROOT / e).with_suffix(".ipynb") for e in entries}
+    for path in NOTEBOOKS:
+        assert path in listed, f"{path.relative_to(ROOT)} is not listed in _toc.yml"
+    for path in (ROOT / "book").rglob("*.md"):
+        assert path.with_suffix("") in {ROOT / e for e in entries}, f"{path} not in _toc.yml"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_is_stored_clean_with_the_setup_cell_first(path):
+    assert nbtools.problems(nbtools.load(path)) == []
+
+
+def test_setup_cell_derives_from_the_one_repository_setting():
+    url, branch = nbtools.repository()
+    source = nbtools.setup_cell_source()
+    assert f"git+{url}@{branch}" in source
+    assert "torch" not in source.split("import sys", 1)[1].replace("torch and TensorFlow", "")
+    assert "tensorflow" not in source.lower().split("import sys", 1)[1]
+    assert branch == "main"
+    config = nbtools.book_config()
+    assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+    # the URL appears in no other tracked source file than _config.yml (and the generated cells)
+    for path in [*ROOT.glob("*.md"), *ROOT.glob("*.toml"), *(ROOT / "mtl_lessons").rglob("*.py")]:
+        assert url not in path.read_text(encoding="utf-8"), f"{path} repeats the repository URL"
+
+
+def test_setup_cell_does_nothing_outside_colab():
+    namespace: dict = {}
+    exec(nbtools.setup_cell_source(), namespace)  # noqa: S102 - our own generated code
+    assert "subprocess" not in namespace
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_seeds_and_asserts_its_claims(path):
+    nb = nbtools.load(path)
+    code = [nbtools.source_of(c) for c in nbtools.code_cells(nb)]
+    assert any("set_seed(" in c for c in code), "the notebook never calls mtl_lessons.set_seed"
+    hidden_asserts = [
+        c for c in nbtools.code_cells(nb)
+        if "remove-cell" in c.get("metadata", {}).get("tags", []) and "assert " in nbtools.source_of(c)
+    ]
+    assert hidden_asserts, "no hidden (remove-cell) assert cell backs the prose"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_needs_no_files_and_no_network(path):
+    forbidden = re.compile(
+        r"(urlopen|requests\.|urllib|wget|curl |fetch_openml|load_dataset\(|open\(|os\.chdir|"
+        r"read_csv|np\.load\(|torch\.load\(|\.\./|https?://)"
+    )
+    for cell in nbtools.code_cells(nbtools.load(path))[1:]:
+        match = forbidden.search(nbtools.source_of(cell))
+        assert match is None, f"code cell uses {match.group(0)!r}: chapters must be self-contained"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_has_one_title_objectives_summary_exercises_references(path):
+    markdown = "\n".join(nbtools.source_of(c) for c in nbtools.load(path)["cells"]
+                         if c["cell_type"] == "markdown")
+    titles = re.findall(r"^# ", markdown, flags=re.MULTILINE)
+    assert len(titles) == 1, "a chapter has exactly one top-level heading"
+    for section in ("objectives", "summary", "exercises", "references"):
+        assert re.search(rf"^##+ .*{section}", markdown, flags=re.IGNORECASE | re.MULTILINE), (
+            f"no '{section}' section heading")
+    assert "{exercise}" in markdown and "{solution-start}" in markdown
+
+
+def test_repository_file_layout():
+    for name in ("README.md", "pyproject.toml", "requirements.txt", "Makefile", "_config.yml",
+                 "_toc.yml", ".gitignore", "package.json", "package-lock.json", ".ci/run"):
+        assert (ROOT / name).exists(), f"{name} is missing"
+    requirements = (ROOT / "requirements.txt").read_text()
+    torch_lines = [line for line in requirements.splitlines() if re.match(r"torch\b", line)]
+    assert torch_lines == ["torch==2.13.0"]
+
+
+def test_readme_starts_with_the_two_commands():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    head = readme[:1500]
+    assert "make book" in head and "make test" in head
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci
+
+
+def test_notebook_tool_round_trip(tmp_path: Path):
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# T"},
+                    {"cell_type": "code", "metadata": {}, "execution_count": 3,
+                     "outputs": [{"output_type": "stream", "name": "stdout", "text": "x"}],
+                     "source": "print(1)"}],
+          "metadata": {"widgets": {}}, "nbformat": 4, "nbformat_minor": 5}
+    assert len(nbtools.problems(nb)) >= 3
+    fixed = nbtools.normalise(nb)
+    assert nbtools.problems(fixed) == []
+    assert nbtools.source_of(nbtools.code_cells(fixed)[1]) == "print(1)"
+    assert nbtools.normalise(fixed) == fixed  # idempotent
