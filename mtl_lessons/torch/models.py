@@ -38,10 +38,7 @@ class HardSharingNet(nn.Module):
     ) -> None:
         super().__init__()
         in_features = _flat_size(input_shape)
-        if not isinstance(heads, dict) or not heads:
-            raise ValueError(f"heads must be a non-empty dict {{task: output units}}, got {heads!r}")
-        for task, units in heads.items():
-            check_int(f"heads[{task!r}]", units, minimum=1)
+        _check_heads(heads)
         hidden = [check_int("hidden width", h, minimum=1) for h in hidden]
         if shared_layers is None:
             shared_layers = len(hidden)
@@ -79,6 +76,14 @@ class HardSharingNet(nn.Module):
         return outputs
 
 
+def _check_heads(heads: object) -> None:
+    """Raise unless ``heads`` is a non-empty ``{task: output units}`` dict with positive units."""
+    if not isinstance(heads, dict) or not heads:
+        raise ValueError(f"heads must be a non-empty dict {{task: output units}}, got {heads!r}")
+    for task, units in heads.items():
+        check_int(f"heads[{task!r}]", units, minimum=1)
+
+
 def _flat_size(input_shape: int | Sequence[int]) -> int:
     """Number of input features once an input of this shape is flattened."""
     shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
@@ -110,10 +115,7 @@ class SoftSharingNet(nn.Module):
     ) -> None:
         super().__init__()
         in_features = _flat_size(input_shape)
-        if not isinstance(heads, dict) or not heads:
-            raise ValueError(f"heads must be a non-empty dict {{task: output units}}, got {heads!r}")
-        for task, units in heads.items():
-            check_int(f"heads[{task!r}]", units, minimum=1)
+        _check_heads(heads)
         hidden = [check_int("hidden width", h, minimum=1) for h in hidden]
         if not hidden:
             raise ValueError("hidden must list at least one layer width: the penalty couples hidden layers")
@@ -168,10 +170,7 @@ class CrossStitchNet(nn.Module):
     ) -> None:
         super().__init__()
         in_features = _flat_size(input_shape)
-        if not isinstance(heads, dict) or not heads:
-            raise ValueError(f"heads must be a non-empty dict {{task: output units}}, got {heads!r}")
-        for task, units in heads.items():
-            check_int(f"heads[{task!r}]", units, minimum=1)
+        _check_heads(heads)
         hidden = [check_int("hidden width", h, minimum=1) for h in hidden]
         if not 0.0 <= float(self_weight) <= 1.0:
             raise ValueError(f"self_weight must be in [0, 1], got {self_weight!r}")
