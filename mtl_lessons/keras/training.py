@@ -64,7 +64,9 @@ def fit_uncertainty(
 
     This is what ``model.fit`` does inside (forward, losses, gradients, update), written out so
     that the weights can be learned too. Returns the per-epoch history (training loss per task,
-    effective weight per task) and the weighting layer.
+    effective weight per task) and the weighting layer. ``seed`` seeds Python, NumPy and
+    TensorFlow (``keras.utils.set_random_seed``) for the shuffling; seed before building the
+    model to fix its initial weights too.
     """
     epochs = check_int("epochs", epochs, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
