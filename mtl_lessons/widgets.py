@@ -91,16 +91,17 @@ def live_explorer(
 ):
     """An explorer that calls ``draw(figure, **values)`` whenever a control changes.
 
-    ``controls`` maps each keyword of ``draw`` to an ipywidgets control. The figure is redrawn
-    into an output area; the seconds each update took are kept in ``explorer.update_seconds``.
+    ``controls`` maps each keyword of ``draw`` to an ipywidgets control. The figure is rendered
+    to a PNG shown in an image widget (no captured output area, which keeps headless notebook
+    runners out of trouble); a setting that ``draw`` rejects with ``ValueError`` is shown as a
+    message instead of crashing. The seconds each update took are kept in ``.update_seconds``.
     """
     import ipywidgets as widgets
-    from IPython.display import display
 
     if not controls:
         raise ValueError("controls must name at least one control")
-    output = widgets.Output()
-    box = widgets.VBox([widgets.HBox(list(controls.values())), output])
+    picture = widgets.Image(format="png", layout=widgets.Layout(width="auto"))
+    box = widgets.VBox([widgets.HBox(list(controls.values())), picture])
     box.update_seconds = []
 
     def refresh(_change=None) -> None:
@@ -111,11 +112,9 @@ def live_explorer(
             draw(figure, **values)
         except ValueError as error:  # an impossible setting: say so instead of crashing
             figure.clf()
-            figure.text(0.5, 0.5, f"Cannot draw this setting:\n{error}", ha="center", va="center")
-        with output:
-            output.clear_output(wait=True)
-            display(figure)
-        plt.close(figure)
+            figure.text(0.5, 0.5, f"Cannot draw this setting:\n{error}", ha="center", va="center",
+                        wrap=True)
+        picture.value = _png(figure)
         box.update_seconds.append(time.perf_counter() - start)
 
     for control in controls.values():
