@@ -39,8 +39,10 @@ def training_speed() -> dict[str, float]:
 def explorer_speed() -> dict[str, float]:
     """Median seconds per update of the interactive explorers, caches warm."""
     from mtl_lessons.explorers import alpha_explorer_update_seconds
+    from mtl_lessons.explorers_sharing import sharing_explorer_update_seconds
 
-    return {"alpha_explorer_update_s": round(alpha_explorer_update_seconds(), 3)}
+    return {"alpha_explorer_update_s": round(alpha_explorer_update_seconds(), 3),
+            "sharing_explorer_update_s": round(sharing_explorer_update_seconds(), 3)}
 
 
 METRICS: list[Callable[[], dict[str, float]]] = [import_times, training_speed, explorer_speed]
