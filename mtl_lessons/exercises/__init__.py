@@ -67,6 +67,14 @@ def attempt(function: Callable[..., object], *args, **kwargs) -> object:
         return None
 
 
+def as_number(answer: object, what: str = "the answer") -> float | Feedback:
+    """``answer`` as a float, or the Feedback that tells the student a number was expected."""
+    try:
+        return float(answer)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return Feedback(False, f"{what} should be a number; got {answer!r} ({type(answer).__name__}).")
+
+
 def close_to(value: object, expected: float, tolerance: float, what: str) -> Feedback:
     """Feedback on a number: is ``value`` within ``tolerance`` of ``expected``?"""
     try:

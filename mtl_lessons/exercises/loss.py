@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from mtl_lessons.exercises import NOT_ANSWERED, Feedback, checker, close_to, unanswered
+from mtl_lessons.exercises import NOT_ANSWERED, Feedback, as_number, checker, close_to, unanswered
 
 # Exercise 1: the numbers of a tiny two-task problem, computed by hand.
 EXERCISE1 = {
@@ -43,10 +43,9 @@ def exercise1_answer() -> float:
 @checker
 def check_total_loss(answer: float) -> Feedback:
     """Exercise 1: the weighted two-task loss plus an L2 regulariser, computed by hand."""
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return Feedback(False, f"the answer should be a number; got {answer!r} ({type(answer).__name__}).")
+    value = as_number(answer)
+    if isinstance(value, Feedback):
+        return value
     loss1, loss2, regulariser = _exercise1_terms()
     a1, a2 = EXERCISE1["alpha"]
     expected = exercise1_answer()

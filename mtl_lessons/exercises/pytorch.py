@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 
-from mtl_lessons.exercises import NOT_ANSWERED, Feedback, checker, close_to, unanswered
+from mtl_lessons.exercises import NOT_ANSWERED, Feedback, as_number, checker, close_to, unanswered
 
 SUM_CLASSES = 19  # the "sum" task of digit_pairs: left + right, 0 to 18
 
@@ -22,10 +22,9 @@ def _softmax_floor(n_classes: int) -> float:
 @checker
 def check_softmax_floor(answer: float) -> Feedback:
     """Exercise 1: the loss floor of ``F.cross_entropy`` on softmax outputs, for 19 classes."""
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return Feedback(False, f"the answer should be a number; got {answer!r} ({type(answer).__name__}).")
+    value = as_number(answer)
+    if isinstance(value, Feedback):
+        return value
     expected = _softmax_floor(SUM_CLASSES)
     hints = (
         (math.log(SUM_CLASSES), "that is the loss of a uniform prediction, ln(19). The best the bug "
