@@ -79,6 +79,9 @@ def test_loss_shape_errors_name_the_shapes():
         task_loss(torch.zeros(3), torch.zeros(3, dtype=torch.long), "classification")
     with pytest.raises(ValueError, match="kind must be"):
         task_loss(torch.zeros(3), torch.zeros(3), "ranking")
+    with pytest.raises(ValueError, match=r"task 'a': regression output has shape \(2,\) but its target "
+                                         r"has shape \(2, 1\)"):
+        mtl_loss({"a": torch.zeros(2)}, {"a": torch.zeros(2, 1)}, {"a": "regression"})
     with pytest.raises(ValueError, match=r"no target for \['b'\]"):
         mtl_loss({"a": torch.zeros(2), "b": torch.zeros(2)}, {"a": torch.zeros(2)},
                  {"a": "regression", "b": "regression"})

@@ -54,7 +54,12 @@ def mtl_loss(
             f"the model has heads {sorted(outputs)} but targets only for {sorted(targets)}; "
             f"no target for {sorted(missing)}"
         )
-    per_task = {task: task_loss(out, targets[task], kinds[task]) for task, out in outputs.items()}
+    per_task = {}
+    for task, out in outputs.items():
+        try:
+            per_task[task] = task_loss(out, targets[task], kinds[task])
+        except ValueError as error:  # say which task's output or target is wrong
+            raise ValueError(f"task {task!r}: {error}") from None
     total = sum((1.0 if alpha is None else alpha.get(t, 1.0)) * loss for t, loss in per_task.items())
     if regulariser is not None:
         total = total + regulariser
