@@ -16,18 +16,25 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: book test bench setup assets browser sync lint clean
 
+# `make book` changes no tracked file: it only checks that the notebooks are stored as the
+# conventions say (`make sync` rewrites them), then builds, executing what the cache lacks.
 book: setup assets
-	$(PY) tools/notebooks.py sync
+	$(PY) tools/notebooks.py check
 	$(BIN)/jupyter-book build .
 	@echo ""
 	@echo "The book is built. Open file://$(CURDIR)/_build/html/index.html in a browser."
 
+# Every notebook is executed once, by nbval, two at a time, under the network guard; the plugin
+# tools/nbval_stage.py stores each execution in the build's cache, so the strict build that
+# follows runs no notebook again, and the site tests check the pages made from that execution.
 test: setup assets browser
 	$(BIN)/ruff check .
 	$(PY) tools/notebooks.py check
+	PYTHONPATH=$(CURDIR)/tests/offline MTL_OFFLINE=1 MTL_STAGE_EXECUTION=$(CURDIR)/_build/.jupyter_cache \
+		$(PY) -m pytest tests book --ignore=tests/site -p tools.nbval_stage \
+		--nbval-lax --nbval-current-env -n 2 --dist loadfile -q
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
-	PYTHONPATH=$(CURDIR)/tests/offline MTL_OFFLINE=1 MTL_REQUIRE_SITE=1 \
-		$(PY) -m pytest tests book --nbval-lax --nbval-current-env -q
+	MTL_REQUIRE_SITE=1 $(PY) -m pytest tests/site -q
 
 bench: setup
 	$(PY) benchmarks/run.py
@@ -55,6 +62,7 @@ browser:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else echo "Install Chromium (Debian: sudo apt-get install chromium), then rerun."; exit 1; fi; }
 
+# Rewrites the notebooks: setup cell from _config.yml, outputs stripped, nbformat's layout.
 sync: setup
 	$(PY) tools/notebooks.py sync
 

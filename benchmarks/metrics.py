@@ -37,12 +37,18 @@ def training_speed() -> dict[str, float]:
 
 
 def explorer_speed() -> dict[str, float]:
-    """Median seconds per update of the interactive explorers, caches warm."""
-    from mtl_lessons.explorers import alpha_explorer_update_seconds
-    from mtl_lessons.explorers_sharing import sharing_explorer_update_seconds
+    """Median seconds per slider move of the interactive explorers (benchmarks/explorer_speed.py)."""
+    from benchmarks.explorer_speed import alpha_explorer_update_s, sharing_explorer_update_s
 
-    return {"alpha_explorer_update_s": round(alpha_explorer_update_seconds(), 3),
-            "sharing_explorer_update_s": round(sharing_explorer_update_seconds(), 3)}
+    return {"alpha_explorer_update_s": round(alpha_explorer_update_s(), 3),
+            "sharing_explorer_update_s": round(sharing_explorer_update_s(), 3)}
 
 
-METRICS: list[Callable[[], dict[str, float]]] = [import_times, training_speed, explorer_speed]
+def sharing_cost() -> dict[str, float]:
+    """What a hard-sharing step costs against separate networks (benchmarks/sharing_cost.py)."""
+    from benchmarks.sharing_cost import step_time_ratios
+
+    return step_time_ratios()
+
+
+METRICS: list[Callable[[], dict[str, float]]] = [import_times, training_speed, explorer_speed, sharing_cost]

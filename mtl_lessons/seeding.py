@@ -11,10 +11,10 @@ import numpy as np
 from mtl_lessons._checks import check_int
 
 
-def set_seed(seed: int = 0) -> np.random.Generator:
+def set_seed(seed: int = 0) -> None:
     """Seed Python, NumPy and PyTorch (and TensorFlow if it is already imported).
 
-    Returns a NumPy generator seeded with the same value, for code that prefers an explicit one.
+    Code that prefers an explicit generator makes its own, ``np.random.default_rng(seed)``.
     TensorFlow is never imported here: importing it is slow and most chapters do not need it.
     """
     seed = check_int("seed", seed, minimum=0)
@@ -29,4 +29,3 @@ def set_seed(seed: int = 0) -> np.random.Generator:
         torch.manual_seed(seed)
     if "tensorflow" in sys.modules:
         sys.modules["tensorflow"].random.set_seed(seed)
-    return np.random.default_rng(seed)

@@ -30,7 +30,7 @@ def test_every_toc_entry_exists_and_every_notebook_is_listed():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_is_stored_clean_with_the_setup_cell_first(path):
-    assert nbtools.problems(nbtools.load(path)) == []
+    assert nbtools.problems(nbtools.load(path), path.read_text(encoding="utf-8")) == []
 
 
 def test_setup_cell_derives_from_the_one_repository_setting():
@@ -106,13 +106,25 @@ def test_readme_starts_with_the_two_commands():
 
 
 def test_notebook_tool_round_trip(tmp_path: Path):
-    nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# T"},
-                    {"cell_type": "code", "metadata": {}, "execution_count": 3,
-                     "outputs": [{"output_type": "stream", "name": "stdout", "text": "x"}],
-                     "source": "print(1)"}],
-          "metadata": {"widgets": {}}, "nbformat": 4, "nbformat_minor": 5}
-    assert len(nbtools.problems(nb)) >= 3
+    import nbformat
+
+    nb = nbformat.from_dict(
+        {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# T"},
+                   {"cell_type": "code", "metadata": {}, "execution_count": 3,
+                    "outputs": [{"output_type": "stream", "name": "stdout", "text": "x"}],
+                    "source": "print(1)"}],
+         "metadata": {"widgets": {}}, "nbformat": 4, "nbformat_minor": 4})
+    found = nbtools.problems(nb)
+    assert "first code cell is not the shared setup cell" in found
+    assert "cell 1 has stored outputs" in found and "cell 1 has an execution count" in found
+    assert "notebook metadata holds widget state" in found
     fixed = nbtools.normalise(nb)
     assert nbtools.problems(fixed) == []
     assert nbtools.source_of(nbtools.code_cells(fixed)[1]) == "print(1)"
+    assert all("id" in cell for cell in fixed.cells)  # nbformat 4.5: every cell has an id
     assert nbtools.normalise(fixed) == fixed  # idempotent
+    path = tmp_path / "chapter.ipynb"
+    nbtools.save(path, fixed)
+    assert nbtools.problems(nbtools.load(path), path.read_text()) == []  # stored in nbformat's layout
+    path.write_text(path.read_text().replace('"cells": [', '"cells":['))
+    assert nbtools.problems(nbtools.load(path), path.read_text()) == ["not stored in nbformat's own layout"]

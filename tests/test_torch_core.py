@@ -117,7 +117,7 @@ def test_fit_alpha_zero_leaves_a_task_untrained(data):
     set_seed(0)
     model = HardSharingNet(data.input_shape, data.output_sizes(), hidden=(16,), shared_layers=0)
     head_b = [p.detach().clone() for p in model.heads["task2"].parameters()]
-    fit(model, data, epochs=2, alpha={"task1": 1.0, "task2": 0.0}, progress=False)
+    fit(model, data, epochs=2, weighting={"task1": 1.0, "task2": 0.0}, progress=False)
     assert all(torch.equal(a, b) for a, b in zip(head_b, model.heads["task2"].parameters(), strict=True))
 
 
@@ -129,8 +129,8 @@ def test_fit_rejects_mismatched_tasks_and_bad_settings(data):
     good = HardSharingNet(data.input_shape, data.output_sizes(), hidden=(8,))
     with pytest.raises(ValueError, match="schedule must be one of 'joint', 'alternating'"):
         fit(good, data, schedule="random", progress=False)
-    with pytest.raises(ValueError, match=r"alpha names unknown tasks \['task3'\]"):
-        fit(good, data, alpha={"task3": 1.0}, progress=False)
+    with pytest.raises(ValueError, match=r"weights name unknown tasks \['task3'\]"):
+        fit(good, data, weighting={"task3": 1.0}, progress=False)
     with pytest.raises(ValueError, match="epochs must be >= 1, got 0"):
         fit(good, data, epochs=0, progress=False)
     with pytest.raises(ValueError, match="lr must be > 0.0"):
@@ -179,7 +179,7 @@ def test_cross_stitch_starts_near_independent_and_learns_its_mixing(data):
     out = identity(torch.randn(5, 4))["a"].sum()
     out.backward()
     assert identity.layers[0][1].weight.grad.abs().sum() == 0  # task b's column untouched by a
-    with pytest.raises(ValueError, match="self_weight must be in"):
+    with pytest.raises(ValueError, match="self_weight must be <= 1.0, got 1.5"):
         CrossStitchNet(4, {"a": 1}, self_weight=1.5)
 
 

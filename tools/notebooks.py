@@ -1,23 +1,26 @@
 """Keep the chapter notebooks in the shape the book's conventions ask for.
 
-    python tools/notebooks.py sync    # write the shared setup cell, strip outputs
-    python tools/notebooks.py check   # report, change nothing (exit 1 on a problem)
+    python tools/notebooks.py check   # report, change nothing (exit 1 on a problem): `make test`, `make book`
+    python tools/notebooks.py sync    # write the shared setup cell, strip outputs: `make sync`
 
-The setup cell is generated from `repository` in _config.yml, the one place that names the
-repository, so a fork changes that file and runs `make book` (which calls `sync`).
+Reading, writing and validating go through nbformat; stripping outputs, execution counts and
+widget state through nbstripout. The setup cell is generated from `repository` in _config.yml,
+the one place that names the repository, so a fork changes that file and runs `make sync`.
 """
 
 from __future__ import annotations
 
-import json
 import sys
-import uuid
 from pathlib import Path
 
+import nbformat
 import yaml
+from nbformat.corpus.words import generate_corpus_id
+from nbstripout import strip_output
 
 ROOT = Path(__file__).resolve().parents[1]
 SETUP_TAG = "mtl-setup"
+SETUP_ID = "mtl-setup"
 
 
 def book_config() -> dict:
@@ -50,15 +53,13 @@ def setup_cell_source(url: str | None = None, branch: str | None = None) -> str:
 
 
 def toc_files() -> list[str]:
-    """Every file path listed in _toc.yml, with its suffix as found on disk (or none if missing)."""
+    """Every file path listed in _toc.yml (without suffix), the root first."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     found: list[str] = []
 
     def visit(node: object) -> None:
         if isinstance(node, dict):
-            if "file" in node:
-                found.append(node["file"])
-            for key in ("root",):
+            for key in ("root", "file"):
                 if key in node:
                     found.append(node[key])
             for value in node.values():
@@ -78,8 +79,8 @@ def notebook_paths() -> list[Path]:
     return sorted(p for p in found if ".ipynb_checkpoints" not in p.parts)
 
 
-def code_cells(nb: dict) -> list[dict]:
-    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+def code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    return [c for c in nb.cells if c.cell_type == "code"]
 
 
 def source_of(cell: dict) -> str:
@@ -87,8 +88,39 @@ def source_of(cell: dict) -> str:
     return "".join(src) if isinstance(src, list) else src
 
 
-def problems(nb: dict) -> list[str]:
-    """What is wrong with one notebook's stored form (empty when it follows the conventions)."""
+def load(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def save(path: Path, nb: nbformat.NotebookNode) -> None:
+    nbformat.validate(nb)
+    nbformat.write(nb, path)
+
+
+def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Strip outputs, counts and widget state; put the shared setup cell first; give every cell an id."""
+    nb = strip_output(nb, keep_output=False, keep_count=False, keep_id=True,
+                      extra_keys=["metadata.widgets"])
+    tags = {"tags": ["remove-cell", SETUP_TAG]}
+    setup = nbformat.v4.new_code_cell(source=setup_cell_source(), metadata=tags)
+    setup.id = SETUP_ID
+    cells = code_cells(nb)
+    if cells and SETUP_TAG in cells[0].metadata.get("tags", []):
+        cells[0].source, cells[0].metadata, cells[0].id = setup.source, setup.metadata, setup.id
+    else:
+        first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), 0)
+        nb.cells.insert(first_code, setup)
+    nb.nbformat, nb.nbformat_minor = 4, max(nb.get("nbformat_minor", 5), 5)
+    for cell in nb.cells:  # nbformat 4.5 wants an id on every cell
+        cell.setdefault("id", generate_corpus_id())
+    return nb
+
+
+def problems(nb: nbformat.NotebookNode, text: str | None = None) -> list[str]:
+    """What is wrong with one notebook's stored form (empty when it follows the conventions).
+
+    ``text`` is the file's content, to check that it is stored exactly as nbformat writes it.
+    """
     found = []
     cells = code_cells(nb)
     if not cells:
@@ -98,8 +130,8 @@ def problems(nb: dict) -> list[str]:
         found.append("first code cell is not the shared setup cell")
     if SETUP_TAG not in first.get("metadata", {}).get("tags", []):
         found.append(f"setup cell lacks the tags ['remove-cell', '{SETUP_TAG}']")
-    for index, cell in enumerate(nb["cells"]):
-        if cell["cell_type"] != "code":
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
             continue
         if cell.get("outputs"):
             found.append(f"cell {index} has stored outputs")
@@ -107,42 +139,13 @@ def problems(nb: dict) -> list[str]:
             found.append(f"cell {index} has an execution count")
     if "widgets" in nb.get("metadata", {}):
         found.append("notebook metadata holds widget state")
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as error:
+        found.append(f"not a valid notebook: {error.message}")
+    if text is not None and not found and text != nbformat.writes(nb) + "\n":
+        found.append("not stored in nbformat's own layout")
     return found
-
-
-def normalise(nb: dict) -> dict:
-    """Strip outputs and counts, and put the shared setup cell first."""
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "code":
-            cell["outputs"] = []
-            cell["execution_count"] = None
-    nb.get("metadata", {}).pop("widgets", None)
-    setup = {
-        "id": "mtl-setup",
-        "cell_type": "code",
-        "execution_count": None,
-        "metadata": {"tags": ["remove-cell", SETUP_TAG]},
-        "outputs": [],
-        "source": setup_cell_source(),
-    }
-    cells = code_cells(nb)
-    if cells and SETUP_TAG in cells[0].get("metadata", {}).get("tags", []):
-        cells[0].update(setup)
-    else:
-        first_code = next((i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"), 0)
-        nb["cells"].insert(first_code, setup)
-    for cell in nb["cells"]:  # nbformat 4.5 wants an id on every cell
-        cell.setdefault("id", uuid.uuid4().hex[:8])
-    nb["nbformat"], nb["nbformat_minor"] = 4, max(nb.get("nbformat_minor", 5), 5)
-    return nb
-
-
-def load(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def save(path: Path, nb: dict) -> None:
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def main(argv: list[str]) -> int:
@@ -152,8 +155,9 @@ def main(argv: list[str]) -> int:
         return 2
     status = 0
     for path in notebook_paths():
-        nb = load(path)
-        issues = problems(nb)
+        text = path.read_text(encoding="utf-8")
+        nb = nbformat.reads(text, as_version=4)
+        issues = problems(nb, text)
         if not issues:
             continue
         name = path.relative_to(ROOT)
@@ -161,7 +165,7 @@ def main(argv: list[str]) -> int:
             save(path, normalise(nb))
             print(f"synced {name}: {'; '.join(issues)}")
         else:
-            print(f"{name}: {'; '.join(issues)} (run `python tools/notebooks.py sync`)")
+            print(f"{name}: {'; '.join(issues)} (run `make sync`)")
             status = 1
     return status
 

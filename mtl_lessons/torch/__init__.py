@@ -1,4 +1,4 @@
-"""PyTorch side of the book: models, the multi-task loss and a training loop.
+"""PyTorch side of the book: models, losses, task weightings, the training loop and its tools.
 
 The names match ``mtl_lessons.keras`` wherever the idea is the same.
 
@@ -11,26 +11,60 @@ import os
 
 import torch
 
+from mtl_lessons.history import History, Score
+from mtl_lessons.torch.batched import CopiesResult, SharingSetting, train_copies
+from mtl_lessons.torch.gradients import gradient_cosine, shared_gradients, task_jacobian
 from mtl_lessons.torch.losses import mtl_loss, task_loss, task_metric
-from mtl_lessons.torch.models import CrossStitchNet, HardSharingNet, SoftSharingNet, count_parameters
-from mtl_lessons.torch.relatedness import gradient_cosine, shared_gradients
-from mtl_lessons.torch.training import History, default_device, evaluate, fit, to_tensors
+from mtl_lessons.torch.models import (
+    CrossStitchNet,
+    HardSharingNet,
+    MultiTaskNet,
+    SoftSharingNet,
+    count_parameters,
+)
+from mtl_lessons.torch.probes import linear_probe
+from mtl_lessons.torch.scoring import fit_and_score, mtl_and_stl
+from mtl_lessons.torch.timing import seconds_per_step
+from mtl_lessons.torch.training import default_device, evaluate, fit, make_optimizer, to_tensors
+from mtl_lessons.torch.weighting import (
+    FixedWeights,
+    GradientWeighting,
+    LossWeighting,
+    UncertaintyWeighting,
+    Weighting,
+)
 
 torch.set_num_threads(int(os.environ.get("MTL_LESSONS_TORCH_THREADS", "1")))
 
 __all__ = [
+    "CopiesResult",
     "CrossStitchNet",
-    "gradient_cosine",
-    "shared_gradients",
+    "FixedWeights",
+    "GradientWeighting",
     "HardSharingNet",
-    "SoftSharingNet",
-    "count_parameters",
     "History",
+    "LossWeighting",
+    "MultiTaskNet",
+    "Score",
+    "SharingSetting",
+    "SoftSharingNet",
+    "UncertaintyWeighting",
+    "Weighting",
+    "count_parameters",
     "default_device",
     "evaluate",
     "fit",
+    "fit_and_score",
+    "gradient_cosine",
+    "linear_probe",
+    "make_optimizer",
+    "mtl_and_stl",
     "mtl_loss",
+    "seconds_per_step",
+    "shared_gradients",
+    "task_jacobian",
     "task_loss",
     "task_metric",
     "to_tensors",
+    "train_copies",
 ]

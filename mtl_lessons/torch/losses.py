@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import torch
 import torch.nn.functional as F
 
-from mtl_lessons.data import CLASSIFICATION, REGRESSION
+from mtl_lessons._checks import check_float
+from mtl_lessons.data.base import CLASSIFICATION, REGRESSION
 
 
 def task_loss(output: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Tensor:
@@ -54,6 +56,16 @@ def mtl_loss(
             f"the model has heads {sorted(outputs)} but targets only for {sorted(targets)}; "
             f"no target for {sorted(missing)}"
         )
+    if alpha is not None:
+        if not isinstance(alpha, Mapping):
+            raise TypeError(f"alpha must be a dict {{task: weight}} or None; got {type(alpha).__name__}")
+        unknown = set(alpha) - set(kinds)
+        if unknown:
+            raise ValueError(f"alpha names unknown tasks {sorted(unknown)}; the tasks are {sorted(kinds)}")
+        for task, weight in alpha.items():
+            check_float(f"alpha[{task!r}]", weight, minimum=0.0)
+            if not math.isfinite(float(weight)):
+                raise ValueError(f"alpha[{task!r}] must be finite; got {weight}")
     per_task = {}
     for task, out in outputs.items():
         try:

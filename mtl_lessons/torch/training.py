@@ -1,38 +1,32 @@
-"""A small training loop for multi-task models, with per-task history."""
+"""The book's one training loop for multi-task models: ``fit``, with a swappable task weighting.
+
+``fit`` owns everything that is the same for every method (batches, the optimiser, evaluation,
+the per-task history, the checks); how the tasks' losses become one update is the job of the
+weighting it is given (:mod:`mtl_lessons.torch.weighting`).
+"""
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
-import numpy as np
 import torch
 from torch import nn
 
 from mtl_lessons._checks import check_choice, check_float, check_int
-from mtl_lessons.data import CLASSIFICATION, MultiTaskData, Split
-from mtl_lessons.torch.losses import mtl_loss, task_metric
+from mtl_lessons.data.base import CLASSIFICATION, SPLITS, MultiTaskData, Split
+from mtl_lessons.history import History
+from mtl_lessons.torch.losses import task_loss, task_metric
+from mtl_lessons.torch.weighting.base import Weighting, as_weighting
 
 SCHEDULES = ("joint", "alternating")
+OPTIMIZERS = ("adam", "sgd")
 
 
 def default_device() -> torch.device:
     """CUDA when a GPU is there (Colab), else the CPU."""
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-@dataclass
-class History:
-    """Per-epoch records: mean training loss per task, and validation metric per task."""
-
-    train_loss: dict[str, list[float]] = field(default_factory=dict)
-    val_metric: dict[str, list[float]] = field(default_factory=dict)
-    epochs: list[int] = field(default_factory=list)
-
-    def final(self) -> dict[str, float]:
-        """The last validation metric of each task."""
-        return {t: values[-1] for t, values in self.val_metric.items() if values}
 
 
 def to_tensors(
@@ -48,26 +42,55 @@ def to_tensors(
     return x, y
 
 
-def _check_tasks(model: nn.Module, data: MultiTaskData) -> None:
+def make_optimizer(
+    name: str, parameters: Iterable[nn.Parameter], lr: float, weight_decay: float = 0.0
+) -> torch.optim.Optimizer:
+    """Adam (its update fused into one kernel where this torch can) or plain SGD.
+
+    For the book's tiny networks the fused Adam is the fastest on a CPU; torch versions that only
+    fuse on a GPU get the default Adam, which computes the same update.
+    """
+    check_choice("optimizer", name, OPTIMIZERS)
+    parameters = list(parameters)
+    if name == "sgd":
+        return torch.optim.SGD(parameters, lr=lr, weight_decay=weight_decay)
+    try:
+        return torch.optim.Adam(parameters, lr=lr, weight_decay=weight_decay, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.Adam(parameters, lr=lr, weight_decay=weight_decay)
+
+
+def check_model_fits_data(model: nn.Module, data: MultiTaskData) -> None:
+    """Raise unless the model has one head per task of ``data`` and takes its input size."""
+    if not isinstance(data, MultiTaskData):
+        raise TypeError(f"data must be a MultiTaskData (see mtl_lessons.data); got {type(data).__name__}")
     heads = set(getattr(model, "tasks", data.tasks))
     if heads != set(data.tasks):
-        raise ValueError(
-            f"the model's heads {sorted(heads)} do not match the data's tasks {sorted(data.tasks)}"
-        )
+        raise ValueError(f"the model's heads {sorted(heads)} do not match the data's tasks "
+                         f"{sorted(data.tasks)}")
+    expected = getattr(model, "in_features", None)
+    given = math.prod(data.input_shape)
+    if expected is not None and expected != given:
+        raise ValueError(f"the model takes inputs of {expected} features, but the data's inputs have "
+                         f"shape {data.input_shape} ({given} features)")
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, data: MultiTaskData, split: str = "test") -> dict[str, float]:
-    """Per-task metric on one split: MSE for regression, accuracy for classification."""
-    check_choice("split", split, ("train", "val", "test"))
-    _check_tasks(model, data)
-    device = next(model.parameters()).device
+def _metrics(model: nn.Module, x: torch.Tensor, y: Mapping[str, torch.Tensor],
+             kinds: Mapping[str, str]) -> dict[str, float]:
     was_training = model.training
     model.eval()
-    x, y = to_tensors(getattr(data, split), data.kinds, device)
     outputs = model(x)
     model.train(was_training)
-    return {t: task_metric(outputs[t], y[t], data.kinds[t]) for t in data.tasks}
+    return {t: task_metric(outputs[t], y[t], kinds[t]) for t in kinds}
+
+
+def evaluate(model: nn.Module, data: MultiTaskData, split: str = "test") -> dict[str, float]:
+    """Per-task metric on one split: mean squared error for regression, accuracy for classification."""
+    check_choice("split", split, SPLITS)
+    check_model_fits_data(model, data)
+    x, y = to_tensors(getattr(data, split), data.kinds, next(model.parameters()).device)
+    return _metrics(model, x, y, data.kinds)
 
 
 def _progress_enabled(progress: bool | None) -> bool:
@@ -76,96 +99,127 @@ def _progress_enabled(progress: bool | None) -> bool:
     return os.environ.get("MTL_LESSONS_PROGRESS", "1") != "0"
 
 
+def _shared_parameters(model: nn.Module) -> list[nn.Parameter]:
+    shared = model.shared_parameters() if hasattr(model, "shared_parameters") else []
+    return [p for p in shared if p.requires_grad]
+
+
 def fit(
     model: nn.Module,
     data: MultiTaskData,
     epochs: int = 100,
-    batch_size: int = 64,
+    batch_size: int | None = 64,
     lr: float = 1e-3,
-    alpha: Mapping[str, float] | None = None,
+    weighting: Weighting | Mapping[str, float] | None = None,
     schedule: str = "joint",
+    optimizer: str = "adam",
     weight_decay: float = 0.0,
     regulariser: Callable[[nn.Module], torch.Tensor] | None = None,
     eval_every: int = 1,
+    eval_splits: Sequence[str] = ("val",),
     device: torch.device | str | None = None,
     progress: bool | None = None,
     seed: int | None = None,
 ) -> History:
-    """Train ``model`` on every task of ``data`` with Adam; return the per-task history.
+    """Train ``model`` on every task of ``data``; return the per-task :class:`~mtl_lessons.history.History`.
 
-    ``schedule="joint"`` puts every task in every batch and minimises ``sum_i alpha_i L_i + R``.
-    ``schedule="alternating"`` gives each task its own shuffled loader and takes one step per
-    batch of a single task, in turn, through that task's head only (the articles' task-id loop).
-    ``regulariser(model)`` returns ``R(theta)``; ``alpha`` defaults to 1 for every task.
-    The progress bar is on unless ``progress=False`` or ``MTL_LESSONS_PROGRESS=0``.
+    Each step computes every task's mean loss on a batch and hands them to ``weighting``, which
+    writes the gradients (fixed weights ``alpha`` by default, all 1; a dict ``{task: alpha}`` is
+    accepted as fixed weights); then the optimiser (``"adam"`` or ``"sgd"``) takes its step.
+    ``regulariser(model)`` returns ``R(theta)``, added to the objective. ``batch_size=None`` (or
+    one at least the training size) trains full-batch, in the data's order.
+
+    ``schedule="joint"`` puts every task in every batch. ``schedule="alternating"`` gives each task
+    its own shuffled order and takes one step per batch of a single task, in turn, through that
+    task's head only (the articles' task-id loop).
+
+    Every ``eval_every`` epochs (and after the last) the metric of each task is recorded on each
+    split of ``eval_splits``. A training loss that becomes NaN or infinite stops training with an
+    error naming the task and the epoch. The progress bar is on unless ``progress=False`` or
+    ``MTL_LESSONS_PROGRESS=0``.
     """
     epochs = check_int("epochs", epochs, minimum=1)
-    batch_size = check_int("batch_size", batch_size, minimum=1)
-    eval_every = check_int("eval_every", eval_every, minimum=1)
+    check_model_fits_data(model, data)
+    n = len(data.train)
+    batch_size = n if batch_size is None else min(check_int("batch_size", batch_size, minimum=1), n)
     lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
     weight_decay = check_float("weight_decay", weight_decay, minimum=0.0)
+    eval_every = check_int("eval_every", eval_every, minimum=1)
     check_choice("schedule", schedule, SCHEDULES)
-    _check_tasks(model, data)
-    if alpha is not None:
-        unknown = set(alpha) - set(data.tasks)
-        if unknown:
-            raise ValueError(f"alpha names unknown tasks {sorted(unknown)}; tasks are {data.tasks}")
+    if isinstance(eval_splits, str):
+        eval_splits = (eval_splits,)
+    for split in eval_splits:
+        check_choice("eval_splits entry", split, SPLITS)
+    if regulariser is not None and not callable(regulariser):
+        raise TypeError("regulariser must be a function of the model returning R(theta); "
+                        f"got {regulariser!r}")
+    weighting = as_weighting(weighting, data.tasks)
     if seed is not None:
         torch.manual_seed(check_int("seed", seed, minimum=0))
 
     device = torch.device(device) if device is not None else default_device()
-    model.to(device)
-    model.train()
+    model.to(device).train()
+    weighting.to(device)
     x, y = to_tensors(data.train, data.kinds, device)
-    n = len(x)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    history = History({t: [] for t in data.tasks}, {t: [] for t in data.tasks})
+    evaluated = {s: to_tensors(getattr(data, s), data.kinds, device) for s in eval_splits}
+    step = make_optimizer(optimizer, [*model.parameters(), *weighting.parameters()], lr, weight_decay)
+    shared = _shared_parameters(model)
+    tasks = data.tasks
+    position = {t: k for k, t in enumerate(tasks)}
+    history = History(dict(data.kinds))
 
-    epoch_range = range(1, epochs + 1)
+    epoch_range: Iterable[int] = range(1, epochs + 1)
     if _progress_enabled(progress):
         from tqdm.auto import tqdm
 
         epoch_range = tqdm(epoch_range, desc="epochs", leave=False)
 
-    def step(task_outputs: dict[str, torch.Tensor], targets: dict[str, torch.Tensor]) -> dict:
-        total, per_task = mtl_loss(task_outputs, targets, data.kinds, alpha)
-        if regulariser is not None:
-            total = total + regulariser(model)
-        optimizer.zero_grad(set_to_none=True)
-        total.backward()
-        optimizer.step()
-        return per_task
-
-    for epoch in epoch_range:
-        sums = {t: 0.0 for t in data.tasks}
-        counts = {t: 0 for t in data.tasks}
+    def batches() -> Iterable[tuple[tuple[str, ...], torch.Tensor | None]]:
+        """(tasks of the step, row indices or None for all rows) for one epoch."""
         if schedule == "joint":
+            if batch_size >= n:
+                yield tasks, None
+                return
             order = torch.randperm(n, device=device)
             for start in range(0, n, batch_size):
-                idx = order[start : start + batch_size]
-                per_task = step(model(x[idx]), {t: v[idx] for t, v in y.items()})
-                for t, loss in per_task.items():
-                    sums[t] = sums[t] + loss.detach() * len(idx)
-                    counts[t] += len(idx)
+                yield tasks, order[start: start + batch_size]
         else:
-            orders = {t: torch.randperm(n, device=device) for t in data.tasks}
+            orders = {t: torch.randperm(n, device=device) for t in tasks}
             for start in range(0, n, batch_size):
-                for t in data.tasks:
-                    idx = orders[t][start : start + batch_size]
-                    per_task = step(model(x[idx], task=t), {t: y[t][idx]})
-                    sums[t] = sums[t] + per_task[t].detach() * len(idx)
-                    counts[t] += len(idx)
-        for t in data.tasks:
-            history.train_loss[t].append(float(sums[t]) / max(counts[t], 1))
+                for t in tasks:
+                    yield (t,), orders[t][start: start + batch_size]
+
+    for epoch in epoch_range:
+        records = []  # per step: (tasks, losses, weights, batch size), summed once per epoch
+        for step_tasks, idx in batches():
+            xb = x if idx is None else x[idx]
+            outputs = model(xb) if len(step_tasks) == len(tasks) else model(xb, task=step_tasks[0])
+            losses = {t: task_loss(outputs[t], y[t] if idx is None else y[t][idx], data.kinds[t])
+                      for t in step_tasks}
+            step.zero_grad(set_to_none=True)
+            applied = weighting.backward(losses, shared, regulariser(model) if regulariser else None)
+            step.step()
+            records.append((step_tasks, torch.stack(list(losses.values())).detach(), applied,
+                            n if idx is None else len(idx)))
+        where = torch.tensor([position[t] for r in records for t in r[0]], device=device)
+        sizes = torch.tensor([float(r[3]) for r in records for _ in r[0]], device=device)
+        step_losses = torch.cat([r[1] for r in records]) * sizes
+        step_weights = torch.cat([r[2].to(device) for r in records]) * sizes
+        counts = torch.zeros(len(tasks), device=device).index_add_(0, where, sizes).clamp_min(1)
+        loss_sums = torch.zeros(len(tasks), device=device).index_add_(0, where, step_losses)
+        weight_sums = torch.zeros(len(tasks), device=device).index_add_(0, where, step_weights)
+        mean_loss = (loss_sums / counts).tolist()
+        for task, value in zip(tasks, mean_loss, strict=True):
+            if not math.isfinite(value):
+                raise FloatingPointError(
+                    f"the training loss of task {task!r} became {value} in epoch {epoch}: training "
+                    "diverged. Lower the learning rate, scale the targets or check the data.")
+        mean_weight = (weight_sums / counts).tolist()
+        epoch_losses = dict(zip(tasks, mean_loss, strict=True))
+        history.record_epoch(epoch_losses, dict(zip(tasks, mean_weight, strict=True)))
+        weighting.end_epoch(epoch_losses)
         if epoch % eval_every == 0 or epoch == epochs:
-            history.epochs.append(epoch)
-            for t, value in evaluate(model, data, "val").items():
-                history.val_metric[t].append(value)
+            for split, (xs, ys) in evaluated.items():
+                history.record_evaluation(epoch, split, _metrics(model, xs, ys, data.kinds))
     model.eval()
     return history
-
-
-def mean_and_spread(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and standard deviation over seeds (``axis``), as the book reports them."""
-    values = np.asarray(values, dtype=float)
-    return values.mean(axis=axis), values.std(axis=axis)

@@ -1,7 +1,7 @@
 import ipywidgets as widgets
 import pytest
 
-from mtl_lessons.widgets import grid, live_explorer, static_twin
+from mtl_lessons.explorers import grid, live_explorer, static_twin
 
 
 def draw_line(figure, slope):

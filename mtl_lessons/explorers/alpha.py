@@ -1,31 +1,27 @@
-"""The book's interactive explorers, each with the computation it shows and its static twin.
+"""The alpha explorer: what the task weights do to two tasks that compete for one shared unit.
 
-:class:`AlphaExplorer` trains small hard-sharing models on two related regression tasks for the
+:class:`AlphaExplorer` trains small hard-sharing networks on two related regression tasks for the
 task weights alpha chosen on its sliders, and places the result on the per-task trade-off curve
-of a sweep of alpha. :func:`train_copies` is its engine: it trains many independent copies of a
-:class:`~mtl_lessons.torch.HardSharingNet` at once (one per weighting and seed), which is what
+of a sweep of alpha. :func:`sweep_weights` is its computation: one batched run of
+:func:`~mtl_lessons.torch.batched.train_copies`, one copy per weighting and seed, which is what
 makes an update fast enough for a slider.
 """
 
 from __future__ import annotations
 
-import io
-import time
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-import torch
 from matplotlib.figure import Figure
 
-from mtl_lessons._checks import check_choice, check_float, check_int
-from mtl_lessons.data import REGRESSION, MultiTaskData, related_tasks
-from mtl_lessons.torch.models import HardSharingNet
+from mtl_lessons._checks import check_float, check_int
+from mtl_lessons.data import MultiTaskData, related_tasks
+from mtl_lessons.explorers.base import Explorer
+from mtl_lessons.torch.batched import SharingSetting, train_copies
 
-OPTIMIZERS = ("adam", "sgd")
 
-
-def _weight_table(data: MultiTaskData, alphas: Sequence[Mapping[str, float]]) -> np.ndarray:
-    """The weightings as an array ``(len(alphas), tasks)`` in ``data.tasks`` order (missing = 1)."""
+def _weight_table(data: MultiTaskData, alphas: Sequence[Mapping[str, float]]) -> list[tuple[float, ...]]:
+    """The weightings as tuples in ``data.tasks`` order (a task a weighting does not name: 1)."""
     if isinstance(alphas, Mapping) or not isinstance(alphas, Sequence) or not alphas:
         raise TypeError(f"alphas must be a non-empty list of {{task: weight}} dicts; got {alphas!r}")
     rows = []
@@ -35,46 +31,11 @@ def _weight_table(data: MultiTaskData, alphas: Sequence[Mapping[str, float]]) ->
         unknown = set(alpha) - set(data.tasks)
         if unknown:
             raise ValueError(f"alpha names unknown tasks {sorted(unknown)}; tasks are {list(data.tasks)}")
-        rows.append([check_float(f"alpha[{t!r}]", alpha.get(t, 1.0), minimum=0.0) for t in data.tasks])
-    return np.array(rows, dtype=np.float32)
+        rows.append(tuple(check_float(f"alpha[{t!r}]", alpha.get(t, 1.0), minimum=0.0) for t in data.tasks))
+    return rows
 
 
-def _stacked_initial_weights(
-    data: MultiTaskData, hidden: Sequence[int], seeds: Sequence[int], repeats: int
-) -> list[torch.Tensor]:
-    """Initial weights of one HardSharingNet per seed, stacked along a first "copy" axis.
-
-    Returns the trunk's (weight, bias) pairs, then the task heads' one-unit output layers
-    stacked into a single (weight, bias) pair with one row per task. Copy ``a * len(seeds) + s``
-    starts from the network that ``torch.manual_seed(seeds[s])`` gives, for every ``a < repeats``.
-    """
-    per_seed = []
-    for seed in seeds:
-        torch.manual_seed(seed)
-        model = HardSharingNet(data.input_shape, data.output_sizes(), hidden=hidden)
-        layers = [m for m in model.trunk if isinstance(m, torch.nn.Linear)]
-        weights = [p.detach() for layer in layers for p in (layer.weight, layer.bias)]
-        outs = [model.heads[t][-1] for t in data.tasks]
-        weights += [torch.cat([o.weight.detach() for o in outs]), torch.cat([o.bias.detach() for o in outs])]
-        per_seed.append(weights)
-    stacked = [torch.stack(group) for group in zip(*per_seed, strict=True)]
-    return [t.repeat(repeats, *([1] * (t.ndim - 1))).requires_grad_() for t in stacked]
-
-
-def _forward(weights: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-    """Outputs of every copy, shape ``(copies, n, tasks)``: the ReLU trunk, then the task heads.
-
-    ``torch.baddbmm(b, h, W^T)`` is one batched product: copy ``c`` computes ``h[c] @ W[c].T + b[c]``.
-    """
-    h = x.expand(weights[0].shape[0], *x.shape)  # every copy sees the same inputs
-    pairs = list(zip(weights[0::2], weights[1::2], strict=True))
-    for weight, bias in pairs[:-1]:
-        h = torch.relu(torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2)))
-    weight, bias = pairs[-1]
-    return torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
-
-
-def train_copies(
+def sweep_weights(
     data: MultiTaskData,
     alphas: Sequence[Mapping[str, float]],
     seeds: Sequence[int] = (0,),
@@ -85,48 +46,15 @@ def train_copies(
 ) -> np.ndarray:
     """Test MSE per task of one fully shared network per (weighting, seed): shape ``(alphas, seeds, tasks)``.
 
-    Each copy is a :class:`~mtl_lessons.torch.HardSharingNet` (every hidden layer shared, one
-    linear head per task) trained full-batch on ``sum_t alpha_t L_t`` for ``epochs`` steps. All
-    copies are trained at once: their total loss is a sum of independent terms, so each copy
-    gets exactly its own gradient, and Adam or SGD treats every parameter separately. It runs
-    on the CPU, which is fastest for networks this small.
+    Each copy is a :class:`~mtl_lessons.torch.HardSharingNet` with every hidden layer shared and
+    one linear head per task, trained full-batch on ``sum_t alpha_t L_t`` for ``epochs`` steps and
+    scored after the last one. All copies train at once in
+    :func:`~mtl_lessons.torch.batched.train_copies`.
     """
-    hidden = tuple(check_int("hidden width", h, minimum=1) for h in hidden)
-    if not hidden:
-        raise ValueError("hidden must list at least one layer width (the shared trunk)")
-    seeds = [check_int("seed", s, minimum=0) for s in seeds]
-    if not seeds:
-        raise ValueError("seeds must list at least one seed")
-    epochs = check_int("epochs", epochs, minimum=1)
-    lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
-    check_choice("optimizer", optimizer, OPTIMIZERS)
-    not_regression = [t for t in data.tasks if data.kinds[t] != REGRESSION]
-    if not_regression:
-        raise ValueError(f"train_copies trains regression tasks only; {not_regression} are not")
-    weights = _weight_table(data, alphas)
-
-    with torch.random.fork_rng(devices=[]):  # leave the caller's random state alone
-        parameters = _stacked_initial_weights(data, hidden, seeds, len(weights))
-    alpha = torch.as_tensor(np.repeat(weights, len(seeds), axis=0))  # (copies, tasks)
-    x = torch.as_tensor(data.train.x, dtype=torch.float32).flatten(1)
-    y = torch.as_tensor(np.stack([data.train.y[t] for t in data.tasks], axis=-1), dtype=torch.float32)
-    if optimizer == "adam":
-        step = torch.optim.Adam(parameters, lr=lr, foreach=True)
-    else:
-        step = torch.optim.SGD(parameters, lr=lr, foreach=True)
-    for _ in range(epochs):
-        per_task = (_forward(parameters, x) - y).pow(2).mean(dim=1)  # (copies, tasks)
-        total = (alpha * per_task).sum()
-        step.zero_grad(set_to_none=True)
-        total.backward()
-        step.step()
-
-    with torch.no_grad():
-        x_test = torch.as_tensor(data.test.x, dtype=torch.float32).flatten(1)
-        y_test = torch.as_tensor(np.stack([data.test.y[t] for t in data.tasks], axis=-1),
-                                 dtype=torch.float32)
-        mse = (_forward(parameters, x_test) - y_test).pow(2).mean(dim=1)
-    return mse.double().numpy().reshape(len(weights), len(seeds), len(data.tasks))
+    hidden = tuple(hidden)
+    settings = [SharingSetting(len(hidden), 0.0, row) for row in _weight_table(data, alphas)]
+    result = train_copies(data, settings, seeds, hidden, epochs, lr, optimizer=optimizer, select="last")
+    return result.test[0]
 
 
 def weighted_test_loss(
@@ -139,8 +67,7 @@ def weighted_test_loss(
     optimizer: str = "adam",
 ) -> dict[str, float]:
     """Test MSE per task of one fully shared network trained full-batch on ``sum_t alpha_t L_t``."""
-    mse = train_copies(data, [alpha], seeds=[seed], hidden=hidden, epochs=epochs, lr=lr,
-                       optimizer=optimizer)
+    mse = sweep_weights(data, [alpha], seeds=[seed], hidden=hidden, epochs=epochs, lr=lr, optimizer=optimizer)
     return {t: float(v) for t, v in zip(data.tasks, mse[0, 0], strict=True)}
 
 
@@ -154,7 +81,7 @@ def alpha_share(alpha1: float, alpha2: float) -> float:
     return round(alpha1 / (alpha1 + alpha2), 4)
 
 
-class AlphaExplorer:
+class AlphaExplorer(Explorer):
     """Two related regression tasks, one small shared network, and the task weights alpha_1, alpha_2.
 
     With Adam, multiplying the whole loss by a constant changes (almost) nothing, so the explorer
@@ -176,6 +103,7 @@ class AlphaExplorer:
         seeds: Sequence[int] = (0, 1, 2, 3, 4),
         data_seed: int = 0,
     ) -> None:
+        super().__init__()
         self.n_train = check_int("n_train", n_train, minimum=10)
         self.dim = check_int("dim", dim, minimum=2)
         self.hidden = tuple(check_int("hidden width", h, minimum=1) for h in hidden)
@@ -189,8 +117,6 @@ class AlphaExplorer:
             raise ValueError("seeds must list at least one seed")
         self.data_seed = check_int("data_seed", data_seed, minimum=0)
         self._data: dict[float, MultiTaskData] = {}
-        self._results: dict[tuple[float, float], np.ndarray] = {}
-        self.trainings = 0  # batched training runs so far (cache misses)
 
     # ------------------------------------------------------------------ computation, cached
 
@@ -206,14 +132,13 @@ class AlphaExplorer:
         """Test MSE for each share, shape ``(len(shares), seeds, 2)``; trains only what is missing."""
         p = round(check_float("p", p, minimum=-1.0, maximum=1.0), 4)
         shares = [round(check_float("share", s, 0.0, 1.0), 4) for s in shares]
-        missing = sorted({s for s in shares if (s, p) not in self._results})
-        if missing:
-            mse = train_copies(self.data(p), [{"task1": s, "task2": 1.0 - s} for s in missing],
-                               seeds=self.seeds, hidden=self.hidden, epochs=self.epochs, lr=self.lr)
-            self.trainings += 1
-            for s, values in zip(missing, mse, strict=True):
-                self._results[(s, p)] = values
-        return np.stack([self._results[(s, p)] for s in shares])
+
+        def train(missing: list[tuple[float, float]]) -> np.ndarray:
+            weightings = [{"task1": share, "task2": 1.0 - share} for share, _ in missing]
+            return sweep_weights(self.data(p), weightings, seeds=self.seeds, hidden=self.hidden,
+                                 epochs=self.epochs, lr=self.lr)
+
+        return np.stack(self.cached([(s, p) for s in shares], train))
 
     def curve(self, p: float) -> np.ndarray:
         """The sweep of ``w`` over ``self.shares``: shape ``(len(shares), seeds, 2)``."""
@@ -281,17 +206,15 @@ class AlphaExplorer:
         note = {0.0: ": task 1 untrained", 1.0: ": task 2 untrained"}.get(share, "")
         right.set_title(f"α₁ = {alpha1:g}, α₂ = {alpha2:g}, so w = {share:.2f}{note}", fontsize=10)
 
-    def widget(self, p_values: Sequence[float] = (0.0, 0.5, 0.9)):
-        """The live explorer: sliders for alpha_1, alpha_2 and the task correlation p."""
+    def controls(self, p_values: Sequence[float] = (0.0, 0.5, 0.9)) -> dict[str, object]:
+        """Sliders for alpha_1, alpha_2 (0 to 2) and the task correlation p (one of ``p_values``)."""
         import ipywidgets as widgets
-
-        from mtl_lessons.widgets import live_explorer
 
         p_values = [round(check_float("p", p, -1.0, 1.0), 4) for p in p_values]
         if not p_values:
             raise ValueError("p_values must list at least one task correlation")
         style = {"description_width": "initial"}
-        controls = {
+        return {
             "alpha1": widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.1, description="α₁",
                                           continuous_update=False, style=style),
             "alpha2": widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.1, description="α₂",
@@ -300,7 +223,6 @@ class AlphaExplorer:
                                          description="task correlation p", continuous_update=False,
                                          style=style),
         }
-        return live_explorer(self.draw, controls, figsize=(10, 3.8))
 
     def static_twin(
         self,
@@ -308,45 +230,11 @@ class AlphaExplorer:
         alpha1_values: Sequence[float] = (0.0, 0.25, 0.5, 1.0, 2.0),
     ):
         """Kernel-free twin: one frame per (p, alpha_1) with alpha_2 = 1, on a single slider."""
-        from mtl_lessons.widgets import static_twin
-
-        settings = [(check_float("p", p, -1.0, 1.0), check_float("alpha1", a, minimum=0.0))
-                    for p in p_values for a in alpha1_values]
+        settings = [{"alpha1": check_float("alpha1", a, minimum=0.0), "alpha2": 1.0,
+                     "p": check_float("p", p, -1.0, 1.0)} for p in p_values for a in alpha1_values]
         if not settings:
             raise ValueError("p_values and alpha1_values must each hold at least one value")
-        for p in dict.fromkeys(p for p, _ in settings):  # one batched training per p
-            self.results([*self.shares, *(alpha_share(a, 1.0) for q, a in settings if q == p)], p)
-        labels = [f"p = {p:g}, α₁ = {a:g}" for p, a in settings]
-        return static_twin(lambda fig, setting: self.draw(fig, setting[1], 1.0, setting[0]), settings,
-                           description="setting (α₂ = 1)", labels=labels, figsize=(10, 3.8))
-
-
-def alpha_explorer_update_seconds(repeats: int = 7, explorer: AlphaExplorer | None = None) -> float:
-    """Median seconds per update of the alpha explorer, once its cache is warm for one ``p``.
-
-    Each update moves alpha_1 to a value whose share is not cached yet (so it trains), then
-    draws the figure and renders it to PNG, as the live explorer does. ``explorer`` defaults to
-    the chapter's configuration, ``AlphaExplorer()``.
-    """
-    import matplotlib.pyplot as plt
-
-    repeats = check_int("repeats", repeats, minimum=1)
-    if explorer is None:
-        explorer = AlphaExplorer()
-    elif not isinstance(explorer, AlphaExplorer):
-        raise TypeError(f"explorer must be an AlphaExplorer or None; got {type(explorer).__name__}")
-    p = 0.9
-    explorer.curve(p)  # warm: the data set and the sweep of w
-    times = []
-    alpha1 = 0.0
-    for _ in range(repeats):
-        alpha1 += 0.17  # shares 0.15, 0.25, 0.34, ...: each new, so each update trains
-        while (alpha_share(alpha1, 1.0), p) in explorer._results:
-            alpha1 += 0.01
-        start = time.perf_counter()
-        figure = plt.figure(figsize=(10, 3.8))
-        explorer.draw(figure, alpha1, 1.0, p)
-        figure.savefig(io.BytesIO(), format="png", dpi=90)
-        plt.close(figure)
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+        for p in dict.fromkeys(s["p"] for s in settings):  # one batched training per p
+            self.results([*self.shares, *(alpha_share(s["alpha1"], 1.0) for s in settings if s["p"] == p)], p)
+        labels = [f"p = {s['p']:g}, α₁ = {s['alpha1']:g}" for s in settings]
+        return self.twin(settings, labels, description="setting (α₂ = 1)")

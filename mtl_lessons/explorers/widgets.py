@@ -17,9 +17,10 @@ from matplotlib.figure import Figure
 from mtl_lessons._checks import check_int
 
 
-def _png(figure: Figure) -> bytes:
+def _png(figure: Figure, tight: bool = True) -> bytes:
+    """The figure as PNG bytes. ``tight`` trims the margins, at the price of drawing it twice."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight" if tight else None)
     plt.close(figure)
     return buffer.getvalue()
 
@@ -94,7 +95,8 @@ def live_explorer(
     ``controls`` maps each keyword of ``draw`` to an ipywidgets control. The figure is rendered
     to a PNG shown in an image widget (no captured output area, which keeps headless notebook
     runners out of trouble); a setting that ``draw`` rejects with ``ValueError`` is shown as a
-    message instead of crashing. The seconds each update took are kept in ``.update_seconds``.
+    message instead of crashing. The returned box keeps its controls in ``.controls`` and the seconds
+    each update took in ``.update_seconds``.
     """
     import ipywidgets as widgets
 
@@ -102,6 +104,7 @@ def live_explorer(
         raise ValueError("controls must name at least one control")
     picture = widgets.Image(format="png", layout=widgets.Layout(width="auto"))
     box = widgets.VBox([widgets.HBox(list(controls.values())), picture])
+    box.controls = dict(controls)
     box.update_seconds = []
 
     def refresh(_change=None) -> None:
@@ -114,7 +117,7 @@ def live_explorer(
             figure.clf()
             figure.text(0.5, 0.5, f"Cannot draw this setting:\n{error}", ha="center", va="center",
                         wrap=True)
-        picture.value = _png(figure)
+        picture.value = _png(figure, tight=False)  # a slider must answer fast: one drawing, not two
         box.update_seconds.append(time.perf_counter() - start)
 
     for control in controls.values():

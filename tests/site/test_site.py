@@ -95,6 +95,18 @@ def test_chapter_page_shows_executed_figures_and_formulas(notebook):
         "a hidden assert cell is visible on the page")
 
 
+@pytest.mark.skipif(os.environ.get("MTL_REQUIRE_SITE") != "1", reason="checks the build of `make test`")
+def test_the_site_shows_the_execution_that_nbval_checked():
+    """`make test` executes each notebook once, with nbval; the build must not have run one again."""
+    import nbformat
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(nbtools.ROOT / "_build" / ".jupyter_cache"))
+    for notebook in nbtools.notebook_paths():
+        record = cache.match_cache_notebook(nbformat.read(notebook, as_version=4))
+        assert record.data.get("executed_by") == "nbval", f"{notebook.name} was executed again by the build"
+
+
 def test_execution_status_page_lists_every_chapter():
     html = (SITE / "book" / "appendix" / "execution_status.html").read_text(encoding="utf-8")
     for notebook in nbtools.notebook_paths():

@@ -1,0 +1,73 @@
+"""Pairs of handwritten digits from scikit-learn's bundled images, one task per question."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mtl_lessons._checks import check_int
+from mtl_lessons.data.base import CLASSIFICATION, MultiTaskData, Split
+
+DIGIT_TASKS = {
+    "left": 10,  # the left digit
+    "right": 10,  # the right digit
+    "left_parity": 2,  # is the left digit odd?
+    "right_parity": 2,
+    "sum": 19,  # left + right, 0 to 18
+    "same": 2,  # are the two digits equal?
+}
+
+
+def digit_pairs(
+    n_train: int = 2000,
+    n_val: int = 500,
+    n_test: int = 1000,
+    tasks: tuple[str, ...] = ("left", "right"),
+    seed: int = 0,
+) -> MultiTaskData:
+    """Images of two handwritten digits side by side (8 x 16 pixels), one task per question.
+
+    The digits are scikit-learn's bundled 8 x 8 images (1,797 of them, no download). They are
+    first split into disjoint train / validation / test pools, so that no test digit image was
+    seen in training; pairs are then drawn at random within each pool. Pixel values are scaled
+    to [0, 1]. Tasks are chosen from ``DIGIT_TASKS`` (all classification).
+    """
+    n_train = check_int("n_train", n_train, minimum=1)
+    n_val = check_int("n_val", n_val, minimum=1)
+    n_test = check_int("n_test", n_test, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
+    if isinstance(tasks, str):
+        tasks = (tasks,)
+    tasks = tuple(tasks)
+    unknown = [t for t in tasks if t not in DIGIT_TASKS]
+    if not tasks or unknown:
+        raise ValueError(f"unknown digit task(s) {unknown or tasks!r}; choose from {sorted(DIGIT_TASKS)}")
+    if len(set(tasks)) != len(tasks):
+        raise ValueError(f"tasks must not repeat; got {tasks!r}")
+
+    from sklearn.datasets import load_digits  # bundled with scikit-learn: no download
+
+    digits = load_digits()
+    images = (digits.images / 16.0).astype(np.float32)
+    labels = digits.target.astype(np.int64)
+    pool_rng, pair_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
+    order = pool_rng.permutation(len(labels))
+    cut1, cut2 = int(0.6 * len(order)), int(0.75 * len(order))
+    pools = {"train": order[:cut1], "val": order[cut1:cut2], "test": order[cut2:]}
+
+    def make_split(pool: np.ndarray, n: int) -> Split:
+        left = pair_rng.choice(pool, size=n)
+        right = pair_rng.choice(pool, size=n)
+        x = np.concatenate([images[left], images[right]], axis=2)  # (n, 8, 16)
+        a, b = labels[left], labels[right]
+        answers = {"left": a, "right": b, "left_parity": a % 2, "right_parity": b % 2,
+                   "sum": a + b, "same": (a == b).astype(np.int64)}
+        return Split(x, {t: answers[t] for t in tasks})
+
+    return MultiTaskData(
+        train=make_split(pools["train"], n_train),
+        val=make_split(pools["val"], n_val),
+        test=make_split(pools["test"], n_test),
+        kinds={t: CLASSIFICATION for t in tasks},
+        n_classes={t: DIGIT_TASKS[t] for t in tasks},
+        info={"generator": "digit_pairs", "seed": seed, "pool_sizes": {k: len(v) for k, v in pools.items()}},
+    )

@@ -1,0 +1,329 @@
+"""One engine that trains many small multi-task networks at once, for sweeps and explorers.
+
+A sweep over settings and seeds would train hundreds of tiny networks one after another. Here they
+are trained together: each *copy* is a set of ``T`` task columns of MLP layers (one per task),
+and a :class:`SharingSetting` says how a copy's columns are tied. Its first ``depth`` hidden
+layers are *shared* (hard sharing, as in :class:`~mtl_lessons.torch.HardSharingNet` with
+``shared_layers=depth``), the remaining hidden layers are *coupled* by the soft-sharing penalty
+``lam * sum_{i<j} ||theta_i - theta_j||^2`` (as in :class:`~mtl_lessons.torch.SoftSharingNet`), and
+the loss weighs the tasks by ``alpha``. The copies' losses are summed into one number, but no
+copy's loss depends on another copy's weights, so each copy receives exactly its own gradient,
+and Adam or SGD treats every parameter separately: one batched run equals many runs of
+:func:`~mtl_lessons.torch.fit` (full batch, fixed weights), which the tests check.
+
+Every copy starts from the weights that ``torch.manual_seed(seed)`` gives a ``HardSharingNet``
+with the same shared depth, and every task is a regression task scored by its mean squared error.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import torch
+
+from mtl_lessons._checks import check_choice, check_float, check_int
+from mtl_lessons.data.base import REGRESSION, MultiTaskData
+from mtl_lessons.torch.models.hard import HardSharingNet
+
+SELECTIONS = ("best", "last")
+OPTIMIZERS = ("adam", "sgd")
+
+
+@dataclass(frozen=True)
+class SharingSetting:
+    """How the task columns of one copy are tied and weighted.
+
+    ``depth``: how many of the first hidden layers all tasks share. ``lam``: the soft coupling of
+    the other hidden layers. ``alpha``: the weight of each task's loss, in the data's task order
+    (``None``: 1 for every task). :meth:`with_share` builds the two-task weighting of the
+    explorers, ``alpha = (2w, 2(1 - w))``.
+    """
+
+    depth: int = 0
+    lam: float = 0.0
+    alpha: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        check_int("depth", self.depth, minimum=0)
+        check_float("lam", self.lam, minimum=0.0)
+        if self.alpha is not None:
+            if not isinstance(self.alpha, tuple) or not self.alpha:
+                raise TypeError(f"alpha must be a non-empty tuple of task weights or None; "
+                                f"got {self.alpha!r}")
+            for k, a in enumerate(self.alpha):
+                if not np.isfinite(check_float(f"alpha[{k}]", a, minimum=0.0)):
+                    raise ValueError(f"alpha[{k}] must be finite; got {a}")
+
+    @classmethod
+    def with_share(cls, depth: int = 0, lam: float = 0.0, share: float = 0.5) -> SharingSetting:
+        """Two tasks weighted by the share ``w`` of task 1: the loss ``2 (w L_1 + (1 - w) L_2)``."""
+        share = check_float("share", share, minimum=0.0, maximum=1.0)
+        return cls(depth, lam, (2 * share, 2 * (1 - share)))
+
+    def weights(self, n_tasks: int) -> tuple[float, ...]:
+        """The task weights for ``n_tasks`` tasks."""
+        if self.alpha is None:
+            return (1.0,) * n_tasks
+        if len(self.alpha) != n_tasks:
+            raise ValueError(f"the setting weighs {len(self.alpha)} tasks, the data have {n_tasks}")
+        return tuple(float(a) for a in self.alpha)
+
+    @property
+    def label(self) -> str:
+        """A short name for legends."""
+        weights = "" if self.alpha is None or len(set(self.alpha)) == 1 else \
+            ", α = (" + ", ".join(f"{a:g}" for a in self.alpha) + ")"
+        return f"depth {self.depth}, λ = {self.lam:g}{weights}"
+
+
+@dataclass(frozen=True)
+class CopiesResult:
+    """Outputs of :func:`train_copies`; arrays are indexed ``[data set, setting, seed, ...]``.
+
+    ``test`` and ``val``: per-task MSE, shape ``(D, S, R, T)``, at each task's best validation
+    epoch (``select="best"``) or after the last epoch (``select="last"``).
+    ``cosine``: cosine of the first two tasks' gradients on the shared parameters at each of
+    ``probe_epochs`` (``NaN`` where nothing is shared), shape ``(D, S, R, len(probe_epochs))``.
+    ``seconds``: wall-clock time of the whole batched training.
+    """
+
+    test: np.ndarray
+    val: np.ndarray
+    cosine: np.ndarray
+    probe_epochs: tuple[int, ...]
+    seconds: float
+
+
+@lru_cache(maxsize=4096)
+def _initial_weights(in_features: int, n_tasks: int, hidden: tuple[int, ...], depth: int, seed: int) -> tuple:
+    """Weights of ``HardSharingNet(..., shared_layers=depth)`` seeded by ``seed``, per task column.
+
+    Returns, per hidden layer, ``(W (T, out, in), b (T, out))`` (a shared layer's weights are
+    copied into every column), then the output layers ``(V (T, width), c (T,))``.
+    """
+    tasks = [f"task{k + 1}" for k in range(n_tasks)]
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = HardSharingNet(in_features, {t: 1 for t in tasks}, hidden, shared_layers=depth)
+    trunk = [m for m in model.trunk if isinstance(m, torch.nn.Linear)]
+    heads = {t: [m for m in model.heads[t] if isinstance(m, torch.nn.Linear)] for t in tasks}
+    layers = []
+    for k in range(len(hidden)):
+        columns = [trunk[k]] * n_tasks if k < depth else [heads[t][k - depth] for t in tasks]
+        layers.append((torch.stack([m.weight.detach() for m in columns]),
+                       torch.stack([m.bias.detach() for m in columns])))
+    outs = [heads[t][-1] for t in tasks]
+    layers.append((torch.cat([m.weight.detach() for m in outs]), torch.cat([m.bias.detach() for m in outs])))
+    return tuple(layers)
+
+
+def _stack_split(datasets: Sequence[MultiTaskData], split: str) -> tuple[torch.Tensor, ...]:
+    """Inputs ``(D, n_max, dim)``, targets ``(D, n_max, T)``, row weights ``(D, n_max)``: 1/n, 0 = padding."""
+    parts = [getattr(d, split) for d in datasets]
+    n_max = max(len(p) for p in parts)
+    dim = int(np.prod(parts[0].x.shape[1:]))
+    n_tasks = len(datasets[0].tasks)
+    x = np.zeros((len(parts), n_max, dim), np.float32)
+    y = np.zeros((len(parts), n_max, n_tasks), np.float32)
+    w = np.zeros((len(parts), n_max), np.float32)
+    for i, (part, data) in enumerate(zip(parts, datasets, strict=True)):
+        n = len(part)
+        x[i, :n] = part.x.reshape(n, -1)
+        y[i, :n] = np.stack([part.y[t] for t in data.tasks], axis=-1)
+        w[i, :n] = 1.0 / n
+    return torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(w)
+
+
+def _forward(params: list[torch.Tensor], tied: torch.Tensor, x: torch.Tensor, common: int) -> torch.Tensor:
+    """Outputs ``(C, T, n)`` of every copy's task columns.
+
+    ``tied[c, l]`` says that layer ``l`` of copy ``c`` is shared: every column then uses column
+    0's weights. The first ``common`` layers are shared in *every* copy, so they are computed once
+    per copy rather than once per column. ``torch.baddbmm(b, h, W^T)`` is one batched product:
+    copy ``c`` computes ``h[c] @ W[c].T + b[c]``.
+    """
+    copies, n = x.shape[0], x.shape[1]
+    n_tasks = params[-1].shape[1]
+    h = x
+    for k in range(common):  # shared by every copy: one column's weights, computed once
+        weight, bias = params[2 * k][:, 0], params[2 * k + 1][:, 0]
+        h = torch.relu(torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2)))
+    v, c = params[-2], params[-1]  # (C, T, width), (C, T)
+    n_hidden = (len(params) - 2) // 2
+    if common == n_hidden:  # every hidden layer shared: the heads read one trunk
+        return torch.baddbmm(c.unsqueeze(1), h, v.transpose(1, 2)).transpose(1, 2)
+    h = h.unsqueeze(1).expand(copies, n_tasks, n, h.shape[-1]).reshape(copies * n_tasks, n, h.shape[-1])
+    for k in range(common, n_hidden):
+        weight, bias = params[2 * k], params[2 * k + 1]
+        tie = tied[:, k].view(copies, 1, 1, 1)
+        weight = torch.where(tie, weight[:, :1].expand_as(weight), weight)
+        bias = torch.where(tie.view(copies, 1, 1), bias[:, :1].expand_as(bias), bias)
+        h = torch.relu(torch.baddbmm(bias.reshape(copies * n_tasks, 1, -1), h,
+                                     weight.reshape(copies * n_tasks, *weight.shape[2:]).transpose(1, 2)))
+    out = torch.bmm(h, v.reshape(copies * n_tasks, -1, 1)).squeeze(-1) + c.reshape(copies * n_tasks, 1)
+    return out.view(copies, n_tasks, n)
+
+
+def _per_task_mse(out: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """Weighted MSE per copy and task, ``(C, T)``; ``y (C, n, T)``, row weights ``w (C, n)``."""
+    return ((out - y.transpose(1, 2)) ** 2 * w.unsqueeze(1)).sum(-1)
+
+
+def _check_inputs(datasets, settings, seeds, hidden, epochs, lr, optimizer, eval_every, select, probe_epochs):
+    datasets = [datasets] if isinstance(datasets, MultiTaskData) else list(datasets)
+    settings = [settings] if isinstance(settings, SharingSetting) else list(settings)
+    if not datasets or not all(isinstance(d, MultiTaskData) for d in datasets):
+        raise TypeError(f"datasets must be a MultiTaskData or a non-empty list of them; got {datasets!r}")
+    if not settings or not all(isinstance(s, SharingSetting) for s in settings):
+        raise TypeError(f"settings must be a SharingSetting or a non-empty list of them; got {settings!r}")
+    for d in datasets:
+        if any(k != REGRESSION for k in d.kinds.values()):
+            raise ValueError("every task must be a regression task (the copies are scored by MSE); "
+                             f"got {d.kinds}")
+    shapes = {(d.input_shape, len(d.tasks), len(d.val), len(d.test)) for d in datasets}
+    if len(shapes) != 1:
+        raise ValueError("the data sets differ in input shape, number of tasks or validation/test size: "
+                         f"{sorted(shapes)}")
+    seeds = [check_int("seed", s, minimum=0) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must list at least one seed")
+    hidden = tuple(check_int("hidden width", h, minimum=1) for h in hidden)
+    if not hidden:
+        raise ValueError("hidden must list at least one layer width")
+    n_tasks = len(datasets[0].tasks)
+    for s in settings:
+        if s.depth > len(hidden):
+            raise ValueError(f"depth {s.depth} is larger than the {len(hidden)} hidden layers")
+        s.weights(n_tasks)  # raises if alpha has the wrong length
+    check_choice("optimizer", optimizer, OPTIMIZERS)
+    check_choice("select", select, SELECTIONS)
+    epochs = check_int("epochs", epochs, minimum=1)
+    eval_every = check_int("eval_every", eval_every, minimum=1)
+    probe_epochs = tuple(check_int("probe epoch", e, minimum=0, maximum=epochs) for e in probe_epochs)
+    if probe_epochs and n_tasks < 2:
+        raise ValueError("probe_epochs measures the cosine between two tasks' gradients: it needs two tasks")
+    lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
+    return datasets, settings, seeds, hidden, epochs, lr, eval_every, probe_epochs
+
+
+def train_copies(
+    datasets: MultiTaskData | Sequence[MultiTaskData],
+    settings: SharingSetting | Sequence[SharingSetting],
+    seeds: Sequence[int] = (0,),
+    hidden: Sequence[int] = (32, 32),
+    epochs: int = 100,
+    lr: float = 1e-2,
+    optimizer: str = "adam",
+    eval_every: int = 5,
+    select: str = "best",
+    probe_epochs: Sequence[int] = (),
+) -> CopiesResult:
+    """Train one network per (data set, setting, seed), all at once, full-batch; score each task.
+
+    Each copy minimises ``sum_t alpha_t L_t + lam * coupling`` with Adam or SGD. With
+    ``select="best"`` it is scored like :func:`~mtl_lessons.torch.scoring.fit_and_score`: every
+    ``eval_every`` epochs, each task keeps the test MSE of its best validation epoch; with
+    ``select="last"``, after the last epoch. The data sets must have the same regression tasks,
+    input size and validation/test sizes; their training sizes may differ.
+    """
+    datasets, settings, seeds, hidden, epochs, lr, eval_every, probe_epochs = _check_inputs(
+        datasets, settings, seeds, hidden, epochs, lr, optimizer, eval_every, select, probe_epochs)
+    start = time.perf_counter()
+    n_tasks = len(datasets[0].tasks)
+    in_features = int(np.prod(datasets[0].input_shape))
+    grid = [(i, s, r) for i in range(len(datasets)) for s in range(len(settings)) for r in range(len(seeds))]
+    index = torch.tensor([i for i, _, _ in grid])
+    init = [_initial_weights(in_features, n_tasks, hidden, settings[s].depth, seeds[r]) for _, s, r in grid]
+    params = [torch.stack([layers[k][j] for layers in init]).clone().requires_grad_()
+              for k in range(len(hidden) + 1) for j in (0, 1)]
+    tied = torch.tensor([[k < settings[s].depth for k in range(len(hidden))] for _, s, _ in grid])
+    common = min(settings[s].depth for _, s, _ in grid)
+    alpha = torch.tensor([settings[s].weights(n_tasks) for _, s, _ in grid])  # (C, T)
+    lam = torch.tensor([settings[s].lam for _, s, _ in grid])
+    coupled = [(~tied[:, k]).float() * lam for k in range(len(hidden))]
+    pairs = [(i, j) for i in range(n_tasks) for j in range(i + 1, n_tasks)]
+    one_dataset = len(datasets) == 1  # then every copy reads the same rows: no copy of the data
+    splits = {}
+    for name in ("train", "val", "test"):
+        tensors = _stack_split(datasets, name)
+        splits[name] = [t.expand(len(grid), *t.shape[1:]) if one_dataset else t[index] for t in tensors]
+    x, y, w = splits["train"]
+    if optimizer == "adam":
+        step = torch.optim.Adam(params, lr=lr, foreach=True)
+    else:
+        step = torch.optim.SGD(params, lr=lr, foreach=True)
+    copies = len(grid)
+    best = {s: torch.full((copies, n_tasks), float("inf")) for s in ("val", "test")}
+    cosine = torch.full((copies, len(probe_epochs)), float("nan"))
+
+    def evaluate() -> None:
+        with torch.no_grad():
+            scores = {s: _per_task_mse(_forward(params, tied, splits[s][0], common), splits[s][1],
+                                       splits[s][2]) for s in ("val", "test")}
+        if select == "best":
+            better = scores["val"] < best["val"]
+        else:
+            better = torch.ones_like(scores["val"], dtype=torch.bool)
+        for s in ("val", "test"):
+            best[s] = torch.where(better, scores[s], best[s])
+
+    def probe(column: int) -> None:
+        has_shared = tied[:, 0]
+        if not has_shared.any():
+            return
+        per_task = _per_task_mse(_forward(params, tied, x, common), y, w)
+        deepest = int(tied.sum(1).max())  # layers shared by at least one copy
+        shared_params = [p for k in range(deepest) for p in params[2 * k: 2 * k + 2]]
+        flat = []
+        for t in (0, 1):
+            grads = torch.autograd.grad(per_task[:, t].sum(), shared_params, retain_graph=t == 0,
+                                        allow_unused=True)
+            parts = []
+            for k, g in enumerate(grads):
+                g = torch.zeros_like(shared_params[k]) if g is None else g
+                parts.append(g[:, 0].reshape(copies, -1) * tied[:, k // 2].float().unsqueeze(1))
+            flat.append(torch.cat(parts, dim=1))
+        a, b = flat
+        cos = (a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1)).clamp_min(1e-12)
+        cosine[:, column] = torch.where(has_shared, cos.detach(), torch.tensor(float("nan")))
+
+    for epoch in range(0, epochs + 1):
+        for column, probe_at in enumerate(probe_epochs):
+            if probe_at == epoch:
+                probe(column)
+        if epoch == epochs:
+            break
+        per_task = _per_task_mse(_forward(params, tied, x, common), y, w)
+        total = (alpha * per_task).sum()
+        for k in range(len(hidden)):
+            if float(coupled[k].max()) > 0:
+                for p in params[2 * k: 2 * k + 2]:
+                    for i, j in pairs:
+                        diff = (p[:, i] - p[:, j]).pow(2).reshape(copies, -1).sum(1)
+                        total = total + (coupled[k] * diff).sum()
+        step.zero_grad(set_to_none=True)
+        total.backward()
+        step.step()
+        if select == "best" and ((epoch + 1) % eval_every == 0 or epoch + 1 == epochs):
+            evaluate()
+    if select == "last":
+        evaluate()
+    if not torch.isfinite(best["test"]).all():
+        bad = torch.nonzero(~torch.isfinite(best["test"]))[0].tolist()
+        d, s, r = grid[bad[0]]
+        raise FloatingPointError(f"training diverged (a NaN or infinite error) for data set {d}, "
+                                 f"setting {settings[s]}, seed {seeds[r]}, task {bad[1] + 1}: "
+                                 "lower the learning rate")
+
+    shape = (len(datasets), len(settings), len(seeds))
+    return CopiesResult(
+        test=best["test"].double().numpy().reshape(*shape, n_tasks),
+        val=best["val"].double().numpy().reshape(*shape, n_tasks),
+        cosine=cosine.double().numpy().reshape(*shape, len(probe_epochs)),
+        probe_epochs=probe_epochs,
+        seconds=time.perf_counter() - start,
+    )

@@ -1,0 +1,42 @@
+"""Fixed task weights: the loss sum_t alpha_t L_t of the loss chapter, alpha_t = 1 by default."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import torch
+
+from mtl_lessons._checks import check_float
+from mtl_lessons.torch.weighting.base import LossWeighting
+
+
+class FixedWeights(LossWeighting):
+    """Minimise ``sum_t alpha_t L_t`` with weights chosen before training (missing tasks: 1)."""
+
+    def __init__(self, alpha: Mapping[str, float] | None = None) -> None:
+        super().__init__()
+        if alpha is not None and not isinstance(alpha, Mapping):
+            raise TypeError(f"alpha must be a dict {{task: weight}} or None; got {type(alpha).__name__}")
+        self.alpha = {str(t): check_float(f"alpha[{t!r}]", a, minimum=0.0, maximum=float("inf"))
+                      for t, a in (alpha or {}).items()}
+        for task, value in self.alpha.items():
+            if value == float("inf"):
+                raise ValueError(f"alpha[{task!r}] must be finite; got inf")
+
+    def combine(self, losses: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        weights = [self.alpha.get(t, 1.0) for t in losses]
+        terms = [loss if w == 1.0 else w * loss for w, loss in zip(weights, losses.values(), strict=True)]
+        total = terms[0]
+        for term in terms[1:]:  # a plain sum; skipping "times 1" keeps the step as cheap as a bare loop
+            total = total + term
+        return total, self._as_tensor(tuple(weights))
+
+    def _as_tensor(self, weights: tuple[float, ...]) -> torch.Tensor:
+        """The weights as a tensor, made once per combination of tasks (a step stays cheap)."""
+        cache = self.__dict__.setdefault("_tensors", {})
+        if weights not in cache:
+            cache[weights] = torch.tensor(weights)
+        return cache[weights]
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha or 'all 1'}"
