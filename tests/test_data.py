@@ -12,7 +12,6 @@ def test_related_tasks_shapes_and_kinds():
     assert all(data.kinds[t] == REGRESSION for t in data.tasks)
     assert data.output_sizes() == {"task1": 1, "task2": 1, "task3": 1}
     assert data.input_shape == (10,)
-    assert REGRESSION != CLASSIFICATION
 
 
 def test_related_tasks_is_deterministic_and_test_set_independent_of_train_size():

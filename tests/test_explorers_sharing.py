@@ -27,9 +27,9 @@ def test_explorer_draws_and_caches(explorer):
     plt.close(figure)
     assert explorer.trainings == trainings
     assert explorer.results([explorer.setting(1, 0.0)], 0.5, 30).shape == (1, 2, 2)
-    with pytest.raises(ValueError, match="n"):
+    with pytest.raises(ValueError, match="n must be <= 60, got 61"):
         explorer.data(0.5, 61)
-    with pytest.raises(ValueError, match="depth"):
+    with pytest.raises(ValueError, match="depth must be <= 2, got 3"):
         explorer.setting(3, 0.0)
 
 

@@ -5,7 +5,6 @@ import pytest
 
 keras_mtl = pytest.importorskip("mtl_lessons.keras")
 import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
 import torch  # noqa: E402
 
 from mtl_lessons.data import digit_pairs, related_tasks  # noqa: E402
@@ -55,7 +54,7 @@ def test_parity_forward_losses_and_one_sgd_step(digits, shared):
     optimizer.zero_grad()
     total.backward()
     optimizer.step()
-    keras_mtl.compile_mtl(keras_model, digits.kinds, alpha=alpha, optimizer=keras.optimizers.SGD(0.1))
+    keras_mtl.compile_mtl(keras_model, digits.kinds, alpha=alpha, optimizer="sgd", lr=0.1)
     keras_model.train_on_batch(x, y)
     assert max_weight_difference(torch_model, keras_model) < 1e-5
 
@@ -94,16 +93,70 @@ def test_uncertainty_weighting_learns_smaller_weight_for_the_noisier_task():
     data.train.y["task2"] = data.train.y["task2"] + noise
     keras.utils.set_random_seed(0)  # the model's initial weights
     model = keras_mtl.HardSharingNet(data.input_shape, data.output_sizes(), (16,))
-    history, weighting = keras_mtl.fit_uncertainty(model, data, epochs=15, learning_rate=1e-2)
+    weighting = keras_mtl.UncertaintyWeighting(data.kinds)
+    history = keras_mtl.fit(model, data, epochs=15, lr=1e-2, weighting=weighting, progress=False)
     weights = weighting.weights_now()
     assert weights["task2"] < 0.6 * weights["task1"]
     # both weights started at 0.5 and moved toward their optimum 0.5 / L_t
-    assert history["weight"]["task2"][0] > history["weight"]["task2"][-1]
-    assert history["loss"]["task2"][-1] > history["loss"]["task1"][-1]
+    assert history.weights["task2"][0] > history.weights["task2"][-1]
+    assert history.train_loss["task2"][-1] > history.train_loss["task1"][-1]
 
 
-def test_importing_keras_part_sets_quiet_logs():
+def test_importing_the_keras_part_quiets_tensorflow_in_a_fresh_process():
+    """Run where the variables are unset: the import itself must set them, before TensorFlow loads."""
     import os
+    import subprocess
+    import sys
 
-    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "2"
-    assert tf.config.threading.get_intra_op_parallelism_threads() >= 1
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS")}
+    code = ("import os, mtl_lessons.keras, tensorflow as tf; "
+            "print(os.environ['TF_CPP_MIN_LOG_LEVEL'], os.environ['TF_ENABLE_ONEDNN_OPTS'], "
+            "tf.config.threading.get_intra_op_parallelism_threads())")
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["2", "0", "1"]
+    assert "oneDNN custom operations" not in result.stderr
+
+
+def test_the_same_names_and_numbers_as_the_torch_side():
+    """mtl_loss, evaluate, count_parameters and regression outputs of shape (n,) agree across frameworks."""
+    from mtl_lessons.torch import HardSharingNet as TorchNet
+    from mtl_lessons.torch import count_parameters, evaluate, mtl_loss, to_tensors
+
+    data = related_tasks(n_train=32, dim=5, p=0.5, n_val=16, n_test=16, seed=0)
+    torch.manual_seed(0)
+    torch_model = TorchNet(data.input_shape, data.output_sizes(), (8,))
+    keras_model = keras_mtl.HardSharingNet(data.input_shape, data.output_sizes(), (8,))
+    copy_weights_from_torch(torch_model, keras_model)
+    assert keras_mtl.count_parameters(keras_model) == count_parameters(torch_model)
+    out = keras_model(data.test.x)
+    torch_out = torch_model(torch.as_tensor(data.test.x))
+    assert tuple(out["task1"].shape) == tuple(torch_out["task1"].shape) == (16,)
+    alpha = {"task1": 0.3, "task2": 2.0}
+    x, y = to_tensors(data.test, data.kinds, "cpu")
+    torch_total, _ = mtl_loss(torch_model(x), y, data.kinds, alpha)
+    keras_total, _ = keras_mtl.mtl_loss(out, data.test.y, data.kinds, alpha)
+    assert float(keras_total) == pytest.approx(torch_total.item(), rel=1e-5)
+    expected = evaluate(torch_model, data, "test")
+    assert keras_mtl.evaluate(keras_model, data, "test") == pytest.approx(expected, rel=1e-5)
+
+
+def test_fit_history_and_errors(digits):
+    model = keras_mtl.HardSharingNet(digits.input_shape, digits.output_sizes(), (8,))
+    history = keras_mtl.fit(model, digits, epochs=2, eval_splits=("val", "test"), progress=False)
+    assert history.epochs == [1, 2] and set(history.metrics) == {"val", "test"}
+    assert all(len(v) == 2 for v in history.train_loss.values())
+    assert history.weights["left"] == [1.0, 1.0]
+    with pytest.raises(ValueError, match=r"weighting names unknown tasks \['nope'\]"):
+        keras_mtl.fit(model, digits, weighting={"nope": 1.0}, progress=False)
+    with pytest.raises(ValueError, match="lr must be > 0.0"):
+        keras_mtl.fit(model, digits, lr=0.0, progress=False)
+    other = keras_mtl.HardSharingNet((4, 4), digits.output_sizes(), (8,))
+    with pytest.raises(ValueError, match=r"inputs of shape \(4, 4\)"):
+        keras_mtl.fit(other, digits, progress=False)
+
+
+def test_a_diverging_loss_stops_training_with_the_task_and_epoch():
+    data = related_tasks(n_train=32, dim=5, p=0.5, n_val=8, n_test=8, seed=0)
+    model = keras_mtl.HardSharingNet(data.input_shape, data.output_sizes(), (8,))
+    with pytest.raises(FloatingPointError, match=r"task 'task\d' became (nan|inf) in epoch \d"):
+        keras_mtl.fit(model, data, epochs=50, lr=1e6, optimizer="sgd", progress=False)

@@ -129,7 +129,7 @@ def test_fit_rejects_mismatched_tasks_and_bad_settings(data):
     good = HardSharingNet(data.input_shape, data.output_sizes(), hidden=(8,))
     with pytest.raises(ValueError, match="schedule must be one of 'joint', 'alternating'"):
         fit(good, data, schedule="random", progress=False)
-    with pytest.raises(ValueError, match=r"weights name unknown tasks \['task3'\]"):
+    with pytest.raises(ValueError, match=r"weighting names unknown tasks \['task3'\]"):
         fit(good, data, weighting={"task3": 1.0}, progress=False)
     with pytest.raises(ValueError, match="epochs must be >= 1, got 0"):
         fit(good, data, epochs=0, progress=False)
@@ -198,3 +198,34 @@ def test_gradient_cosine_is_one_for_identical_tasks_and_detects_conflict():
     assert gradient_cosine(model, opposite)[0, 1] < 0
     with pytest.raises(ValueError, match="no shared parameters"):
         gradient_cosine(HardSharingNet(6, {"task1": 1, "task2": 1}, (8,), shared_layers=0), same)
+
+
+def test_a_model_that_does_not_fit_the_data_says_both_sizes(data):
+    wrong = HardSharingNet(7, data.output_sizes(), hidden=(8,))
+    with pytest.raises(ValueError, match=r"takes inputs of 7 features, but the data's inputs have "
+                                         r"shape \(8,\) \(8 features\)"):
+        fit(wrong, data, epochs=1, progress=False)
+    with pytest.raises(ValueError, match=r"expects inputs of 7 features per example, but x has "
+                                         r"shape \(3, 8\)"):
+        wrong(torch.zeros(3, 8))
+
+
+def test_a_diverging_loss_stops_training_with_the_task_and_the_epoch(data):
+    model = HardSharingNet(data.input_shape, data.output_sizes(), hidden=(8,))
+    with pytest.raises(FloatingPointError, match=r"task 'task\d' became (nan|inf) in epoch \d+"):
+        fit(model, data, epochs=30, lr=1e8, optimizer="sgd", progress=False)
+
+
+def test_fit_records_every_requested_split_and_the_weights(data):
+    model = HardSharingNet(data.input_shape, data.output_sizes(), hidden=(8,))
+    history = fit(model, data, epochs=4, eval_every=2, eval_splits=("val", "test"),
+                  weighting={"task2": 0.5}, progress=False, seed=0)
+    assert history.epochs == [2, 4] and set(history.metrics) == {"val", "test"}
+    assert history.weights == {"task1": [1.0] * 4, "task2": [0.5] * 4}
+    assert history.final("test") == evaluate(model, data, "test")
+    alternating = fit(model, data, epochs=2, schedule="alternating", progress=False)
+    assert all(len(v) == 2 for v in alternating.train_loss.values())
+    with pytest.raises(ValueError, match="eval_splits entry must be one of"):
+        fit(model, data, eval_splits=("holdout",), progress=False)
+    with pytest.raises(TypeError, match="regulariser must be a function"):
+        fit(model, data, regulariser=0.1, progress=False)

@@ -50,7 +50,7 @@ def test_fit_and_score_checks_arguments(small):
     model = HardSharingNet(small.input_shape, small.output_sizes(), hidden=(8,))
     with pytest.raises(ValueError, match="epochs"):
         fit_and_score(model, small, epochs=0)
-    with pytest.raises(ValueError, match="lr"):
+    with pytest.raises(ValueError, match="lr must be > 0.0, got 0.0"):
         fit_and_score(model, small, lr=0.0)
     with pytest.raises(TypeError, match="eval_every"):
         fit_and_score(model, small, eval_every=2.5)

@@ -1,6 +1,6 @@
 """Deterministic multi-task data sets, made with NumPy alone (no downloads).
 
-One module per family of generators, all returning a :class:`MultiTaskData`:
+One module per family of generators, all returning a :class:`~mtl_lessons.data.base.MultiTaskData`:
 
 * :mod:`~mtl_lessons.data.related`: regression tasks whose relatedness ``p`` is a knob;
 * :mod:`~mtl_lessons.data.digits`: pairs of handwritten digits (scikit-learn's bundled images);

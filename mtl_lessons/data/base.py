@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mtl_lessons._checks import check_int
+from mtl_lessons._checks import check_int, check_kinds
 
 REGRESSION = "regression"
 CLASSIFICATION = "classification"
@@ -64,12 +64,7 @@ class MultiTaskData:
     info: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.kinds, dict) or not self.kinds:
-            raise ValueError(f"kinds must be a non-empty dict {{task: kind}}; got {self.kinds!r}")
-        for task, kind in self.kinds.items():
-            if kind not in KINDS:
-                raise ValueError(f"kind of task {task!r} must be {REGRESSION!r} or {CLASSIFICATION!r}; "
-                                 f"got {kind!r}")
+        check_kinds(self.kinds, KINDS)
         for name in SPLITS:
             split = getattr(self, name)
             if not isinstance(split, Split):

@@ -3,7 +3,7 @@
 :class:`AlphaExplorer` trains small hard-sharing networks on two related regression tasks for the
 task weights alpha chosen on its sliders, and places the result on the per-task trade-off curve
 of a sweep of alpha. :func:`sweep_weights` is its computation: one batched run of
-:func:`~mtl_lessons.torch.batched.train_copies`, one copy per weighting and seed, which is what
+:func:`~mtl_lessons.torch.train_copies`, one copy per weighting and seed, which is what
 makes an update fast enough for a slider.
 """
 
@@ -49,7 +49,7 @@ def sweep_weights(
     Each copy is a :class:`~mtl_lessons.torch.HardSharingNet` with every hidden layer shared and
     one linear head per task, trained full-batch on ``sum_t alpha_t L_t`` for ``epochs`` steps and
     scored after the last one. All copies train at once in
-    :func:`~mtl_lessons.torch.batched.train_copies`.
+    :func:`~mtl_lessons.torch.train_copies`.
     """
     hidden = tuple(hidden)
     settings = [SharingSetting(len(hidden), 0.0, row) for row in _weight_table(data, alphas)]

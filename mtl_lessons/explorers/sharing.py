@@ -1,6 +1,6 @@
 """The sharing explorer: how much two small networks share, and what it does to each task.
 
-:class:`SharingExplorer` puts the batched trainer :func:`~mtl_lessons.torch.batched.train_copies`
+:class:`SharingExplorer` puts the batched trainer :func:`~mtl_lessons.torch.train_copies`
 behind sliders for the shared depth, the soft-sharing strength lambda, the task correlation ``p``,
 the training-set size ``n`` and the task weight alpha_1.
 """

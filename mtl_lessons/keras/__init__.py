@@ -1,4 +1,4 @@
-"""TensorFlow/Keras side of the book: the same models and losses as ``mtl_lessons.torch``.
+"""TensorFlow/Keras side of the book: the models, losses, weightings and ``fit`` of ``mtl_lessons.torch``.
 
 Importing this module imports TensorFlow (about 3 s), with its C++ log noise silenced and its
 thread pools sized for a small CPU. Nothing else in ``mtl_lessons`` imports TensorFlow.
@@ -20,15 +20,28 @@ except RuntimeError:
     pass
 tf.get_logger().setLevel("ERROR")
 
-from mtl_lessons.keras.models import HardSharingNet, SoftSharingNet, compile_mtl, task_losses  # noqa: E402
-from mtl_lessons.keras.training import UncertaintyWeighting, fit_uncertainty, split_targets  # noqa: E402
+from mtl_lessons.history import History, Score  # noqa: E402
+from mtl_lessons.keras.losses import mtl_loss, task_loss, task_losses, task_metric  # noqa: E402
+from mtl_lessons.keras.models import HardSharingNet, SoftSharingNet, count_parameters  # noqa: E402
+from mtl_lessons.keras.training import compile_mtl, evaluate, fit, make_optimizer, split_targets  # noqa: E402
+from mtl_lessons.keras.weighting import FixedWeights, UncertaintyWeighting, Weighting  # noqa: E402
 
 __all__ = [
+    "FixedWeights",
     "HardSharingNet",
+    "History",
+    "Score",
     "SoftSharingNet",
     "UncertaintyWeighting",
+    "Weighting",
     "compile_mtl",
-    "fit_uncertainty",
+    "count_parameters",
+    "evaluate",
+    "fit",
+    "make_optimizer",
+    "mtl_loss",
     "split_targets",
+    "task_loss",
     "task_losses",
+    "task_metric",
 ]

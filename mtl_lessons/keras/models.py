@@ -1,14 +1,14 @@
-"""Multi-task models in Keras 3, built with the functional API."""
+"""Multi-task models in Keras 3: the same architectures and names as ``mtl_lessons.torch.models``."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
 import keras
+import numpy as np
 from keras import layers
 
 from mtl_lessons._checks import check_float, check_int
-from mtl_lessons.data import CLASSIFICATION, REGRESSION
 
 
 def _check_heads(heads: Mapping[str, int]) -> dict[str, int]:
@@ -24,6 +24,26 @@ def _input_shape(input_shape: int | Sequence[int]) -> tuple[int, ...]:
     return tuple(check_int("input_shape entry", s, minimum=1) for s in shape)
 
 
+@keras.saving.register_keras_serializable(package="mtl_lessons")
+class Squeeze(layers.Layer):
+    """``(n, 1) -> (n,)``: a regression head's output gets the shape of its targets, as in PyTorch."""
+
+    def call(self, x):
+        return keras.ops.squeeze(x, axis=-1)
+
+
+def _head_output(h, task: str, units: int):
+    """The output of a task's head: logits ``(n, classes)``, or one value per example ``(n,)``."""
+    if units == 1:
+        return Squeeze(name=task)(layers.Dense(1, name=f"{task}_output")(h))
+    return layers.Dense(units, name=task)(h)
+
+
+def count_parameters(model: keras.Model) -> int:
+    """Number of trainable scalars in ``model``, as ``mtl_lessons.torch.count_parameters`` counts them."""
+    return int(sum(np.prod(w.shape) for w in model.trainable_weights))
+
+
 def HardSharingNet(  # noqa: N802 - the same name as the PyTorch class it mirrors
     input_shape: int | Sequence[int],
     heads: Mapping[str, int],
@@ -35,7 +55,9 @@ def HardSharingNet(  # noqa: N802 - the same name as the PyTorch class it mirror
     The same architecture as ``mtl_lessons.torch.HardSharingNet``: the input is flattened, the
     first ``shared_layers`` hidden layers form the shared trunk (``shared_0``, ...), and each
     task's head holds the remaining hidden layers (``<task>_hidden_<k>``) and its output layer
-    named after the task, which gives logits (classification) or one value (regression).
+    named after the task, which gives logits ``(n, classes)``; a regression head's one unit
+    (``<task>_output``) is squeezed to shape ``(n,)``, the shape of its targets, by a layer named
+    after the task.
     """
     heads = _check_heads(heads)
     hidden = [check_int("hidden width", h, minimum=1) for h in hidden]
@@ -51,7 +73,7 @@ def HardSharingNet(  # noqa: N802 - the same name as the PyTorch class it mirror
         h = features
         for k in range(shared_layers, len(hidden)):
             h = layers.Dense(hidden[k], activation="relu", name=f"{task}_hidden_{k}")(h)
-        outputs[task] = layers.Dense(units, name=task)(h)
+        outputs[task] = _head_output(h, task, units)
     return keras.Model(inputs, outputs, name="hard_sharing")
 
 
@@ -110,56 +132,8 @@ class SoftSharingNet(keras.Model):
             h = x
             for layer in self.columns[task]:
                 h = layer(h)
-            outputs[task] = self.outputs_[task](h)
+            out = self.outputs_[task](h)
+            outputs[task] = keras.ops.squeeze(out, axis=-1) if self.heads_units[task] == 1 else out
         if self.lam > 0:
             self.add_loss(self.lam * self.coupling())
         return outputs
-
-
-def task_losses(kinds: Mapping[str, str]) -> dict[str, keras.losses.Loss]:
-    """One Keras loss per task: squared error, or cross-entropy on logits (``from_logits``)."""
-    losses = {}
-    for task, kind in kinds.items():
-        if kind == REGRESSION:
-            losses[task] = keras.losses.MeanSquaredError()
-        elif kind == CLASSIFICATION:
-            losses[task] = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-        else:
-            raise ValueError(
-                f"kind of task {task!r} must be {REGRESSION!r} or {CLASSIFICATION!r}; got {kind!r}")
-    return losses
-
-
-def compile_mtl(
-    model: keras.Model,
-    kinds: Mapping[str, str],
-    alpha: Mapping[str, float] | None = None,
-    optimizer: str | keras.optimizers.Optimizer = "adam",
-    learning_rate: float = 1e-3,
-) -> keras.Model:
-    """Compile ``model`` with one loss per output and ``loss_weights`` = alpha (the loss's alpha_i).
-
-    Metrics are per output: accuracy for classification, mean squared error for regression. The
-    output names of the model must be the task names; a mismatch names both sets.
-    """
-    outputs = set(model.output_names) if hasattr(model, "output_names") and model.output_names else None
-    if isinstance(model, SoftSharingNet):
-        outputs = set(model.heads_units)
-    tasks = set(kinds)
-    if outputs is not None and outputs != tasks:
-        raise ValueError(f"the model's outputs {sorted(outputs)} do not match the tasks {sorted(tasks)}")
-    if alpha is not None and set(alpha) - tasks:
-        raise ValueError(f"alpha names unknown tasks {sorted(set(alpha) - tasks)}; tasks are {sorted(tasks)}")
-    if isinstance(optimizer, str):
-        choices = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
-        if optimizer not in choices:
-            raise ValueError(f"optimizer must be 'adam', 'sgd' or a Keras optimizer; got {optimizer!r}")
-        optimizer = choices[optimizer](learning_rate=check_float("learning_rate", learning_rate, 0.0))
-    metrics = {t: ["accuracy"] if kinds[t] == CLASSIFICATION else ["mse"] for t in kinds}
-    model.compile(
-        optimizer=optimizer,
-        loss=task_losses(kinds),
-        loss_weights=None if alpha is None else {t: float(alpha.get(t, 1.0)) for t in kinds},
-        metrics=metrics,
-    )
-    return model

@@ -18,7 +18,8 @@ def torch_to_keras_layer_names(torch_model: torch.nn.Module) -> dict[str, str]:
         layers = [i for i, m in enumerate(head) if isinstance(m, torch.nn.Linear)]
         for k, index in enumerate(layers[:-1]):
             names[f"heads.{task}.{index}"] = f"{task}_hidden_{shared + k}"
-        names[f"heads.{task}.{layers[-1]}"] = task
+        one_unit = head[layers[-1]].out_features == 1  # regression: Dense "<task>_output", then squeeze
+        names[f"heads.{task}.{layers[-1]}"] = f"{task}_output" if one_unit else task
     return names
 
 

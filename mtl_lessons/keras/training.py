@@ -1,19 +1,32 @@
-"""Training with weights learned during training: a GradientTape loop with uncertainty weighting."""
+"""Training multi-task Keras models: ``compile_mtl`` for Keras's own ``fit``, and the book's ``fit``.
+
+``compile_mtl`` declares the weighted loss to Keras (one loss and one weight per output), which
+is all that fixed weights need. The book's :func:`fit` writes out what Keras's ``fit`` does inside
+(forward pass, per-task losses, their combination, gradients, update) with ``tf.GradientTape``, so
+that the combination can be any weighting, learned ones included; it takes the same arguments and
+returns the same :class:`~mtl_lessons.history.History` as ``mtl_lessons.torch.fit``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from mtl_lessons._checks import check_float, check_int
-from mtl_lessons.data import CLASSIFICATION, REGRESSION, MultiTaskData, Split
-from mtl_lessons.keras.models import task_losses
+from mtl_lessons._checks import check_choice, check_float, check_int
+from mtl_lessons.data.base import CLASSIFICATION, SPLITS, MultiTaskData, Split
+from mtl_lessons.history import History
+from mtl_lessons.keras.losses import task_losses, task_metric
+from mtl_lessons.keras.weighting import Weighting, as_weighting
+
+OPTIMIZERS = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
 
 
-def split_targets(split: Split, tasks: tuple[str, ...] | list[str]) -> dict[str, np.ndarray]:
+def split_targets(split: Split, tasks: Sequence[str]) -> dict[str, np.ndarray]:
     """The targets of ``split`` as the ``{output name: array}`` dict that Keras expects."""
     missing = [t for t in tasks if t not in split.y]
     if missing:
@@ -21,89 +34,154 @@ def split_targets(split: Split, tasks: tuple[str, ...] | list[str]) -> dict[str,
     return {t: split.y[t] for t in tasks}
 
 
-class UncertaintyWeighting(keras.layers.Layer):
-    """Task weights learned as log-variances ``s_t`` (Kendall, Gal & Cipolla 2018).
-
-    The weighted loss is ``sum_t c_t exp(-s_t) L_t + s_t / 2`` with ``c_t = 1/2`` for regression
-    and ``1`` for classification. Minimising over ``s_t`` gives ``s_t = log(2 c_t L_t)``: a task
-    whose loss stays large gets a small weight. The total can be negative; that is normal.
-    """
-
-    def __init__(self, kinds: Mapping[str, str], **kwargs) -> None:
-        super().__init__(**kwargs)
-        for task, kind in kinds.items():
-            if kind not in (REGRESSION, CLASSIFICATION):
-                raise ValueError(f"kind of task {task!r} must be {REGRESSION!r} or {CLASSIFICATION!r}")
-        self.kinds = dict(kinds)
-        self.log_vars = {t: self.add_weight(shape=(), initializer="zeros", name=f"log_var_{t}")
-                         for t in self.kinds}
-
-    def call(self, losses: Mapping[str, tf.Tensor]) -> tf.Tensor:
-        total = 0.0
-        for task, loss in losses.items():
-            factor = 0.5 if self.kinds[task] == REGRESSION else 1.0
-            s = self.log_vars[task]
-            total += factor * keras.ops.exp(-s) * loss + 0.5 * s
-        return total
-
-    def weights_now(self) -> dict[str, float]:
-        """The effective weight ``c_t exp(-s_t)`` of each task's loss at this moment."""
-        return {t: (0.5 if self.kinds[t] == REGRESSION else 1.0) * float(np.exp(-float(s.numpy())))
-                for t, s in self.log_vars.items()}
+def make_optimizer(name: str | keras.optimizers.Optimizer, lr: float) -> keras.optimizers.Optimizer:
+    """Adam or SGD with learning rate ``lr`` (a Keras optimizer passes through unchanged)."""
+    if isinstance(name, keras.optimizers.Optimizer):
+        return name
+    check_choice("optimizer", name, tuple(OPTIMIZERS))
+    return OPTIMIZERS[name](learning_rate=check_float("lr", lr, minimum=0.0, strict_minimum=True))
 
 
-def fit_uncertainty(
-    model: keras.Model,
-    data: MultiTaskData,
-    epochs: int = 20,
-    batch_size: int = 64,
-    learning_rate: float = 1e-3,
-    seed: int = 0,
-) -> tuple[dict[str, dict[str, list[float]]], UncertaintyWeighting]:
-    """Train ``model`` and the task weights together with a hand-written GradientTape loop.
+def _output_names(model: keras.Model) -> set[str]:
+    heads = getattr(model, "heads_units", None)  # a subclassed model (SoftSharingNet) names its heads
+    return set(heads) if heads is not None else set(model.output_names or [])
 
-    This is what ``model.fit`` does inside (forward, losses, gradients, update), written out so
-    that the weights can be learned too. Returns the per-epoch history (training loss per task,
-    effective weight per task) and the weighting layer. ``seed`` seeds Python, NumPy and
-    TensorFlow (``keras.utils.set_random_seed``) for the shuffling; seed before building the
-    model to fix its initial weights too.
-    """
-    epochs = check_int("epochs", epochs, minimum=1)
-    batch_size = check_int("batch_size", batch_size, minimum=1)
-    learning_rate = check_float("learning_rate", learning_rate, minimum=0.0, strict_minimum=True)
-    outputs = set(model.output_names)
+
+def check_model_fits_data(model: keras.Model, data: MultiTaskData) -> None:
+    """Raise unless the model has one output per task of ``data`` and takes its input shape."""
+    if not isinstance(data, MultiTaskData):
+        raise TypeError(f"data must be a MultiTaskData (see mtl_lessons.data); got {type(data).__name__}")
+    outputs = _output_names(model)
     if outputs != set(data.tasks):
         raise ValueError(f"the model's outputs {sorted(outputs)} do not match the tasks {sorted(data.tasks)}")
+    expected = getattr(model, "input_shape", None)
+    known = isinstance(expected, tuple) and len(expected) > 1
+    if known and math.prod(expected[1:]) != math.prod(data.input_shape):
+        raise ValueError(f"the model takes inputs of shape {expected[1:]}, but the data's inputs have shape "
+                         f"{data.input_shape}")
+
+
+def compile_mtl(
+    model: keras.Model,
+    kinds: Mapping[str, str],
+    alpha: Mapping[str, float] | None = None,
+    optimizer: str | keras.optimizers.Optimizer = "adam",
+    lr: float = 1e-3,
+) -> keras.Model:
+    """Compile ``model`` with one loss per output and ``loss_weights`` = alpha (the loss's alpha_i).
+
+    Metrics are per output: accuracy for classification, mean squared error for regression. The
+    output names of the model must be the task names; a mismatch names both sets.
+    """
+    outputs = _output_names(model)
+    tasks = set(kinds)
+    if outputs and outputs != tasks:
+        raise ValueError(f"the model's outputs {sorted(outputs)} do not match the tasks {sorted(tasks)}")
+    if alpha is not None:
+        as_weighting(alpha, tasks)  # the same checks as everywhere: known tasks, finite, >= 0
+    metrics = {t: ["accuracy"] if kinds[t] == CLASSIFICATION else ["mse"] for t in kinds}
+    model.compile(
+        optimizer=make_optimizer(optimizer, lr),
+        loss=task_losses(kinds),
+        loss_weights=None if alpha is None else {t: float(alpha.get(t, 1.0)) for t in kinds},
+        metrics=metrics,
+    )
+    return model
+
+
+def evaluate(model: keras.Model, data: MultiTaskData, split: str = "test") -> dict[str, float]:
+    """Per-task metric on one split: mean squared error for regression, accuracy for classification."""
+    check_choice("split", split, SPLITS)
+    check_model_fits_data(model, data)
+    part = getattr(data, split)
+    outputs = model(part.x, training=False)
+    return {t: task_metric(outputs[t], part.y[t], data.kinds[t]) for t in data.tasks}
+
+
+def _progress_enabled(progress: bool | None) -> bool:
+    if progress is not None:
+        return bool(progress)
+    return os.environ.get("MTL_LESSONS_PROGRESS", "1") != "0"
+
+
+def fit(
+    model: keras.Model,
+    data: MultiTaskData,
+    epochs: int = 100,
+    batch_size: int | None = 64,
+    lr: float = 1e-3,
+    weighting: Weighting | Mapping[str, float] | None = None,
+    optimizer: str | keras.optimizers.Optimizer = "adam",
+    eval_every: int = 1,
+    eval_splits: Sequence[str] = ("val",),
+    progress: bool | None = None,
+    seed: int = 0,
+) -> History:
+    """Train ``model`` on every task of ``data``; return the per-task :class:`~mtl_lessons.history.History`.
+
+    The Keras twin of ``mtl_lessons.torch.fit``: each step computes every task's loss on a batch,
+    ``weighting.combine`` turns them into the total (fixed weights, all 1, by default; a dict
+    ``{task: alpha}`` is accepted as fixed weights), and the optimiser updates the model's and the
+    weighting's trainable weights together. Losses a model adds itself (``add_loss``, such as
+    ``SoftSharingNet``'s coupling) are added to the total. ``seed`` seeds Python, NumPy and
+    TensorFlow for the shuffling; seed before building the model to fix its initial weights too.
+    A training loss that becomes NaN or infinite stops training with an error naming the task and
+    the epoch.
+    """
+    epochs = check_int("epochs", epochs, minimum=1)
+    check_model_fits_data(model, data)
+    n = len(data.train)
+    batch_size = n if batch_size is None else min(check_int("batch_size", batch_size, minimum=1), n)
+    eval_every = check_int("eval_every", eval_every, minimum=1)
+    if isinstance(eval_splits, str):
+        eval_splits = (eval_splits,)
+    for split in eval_splits:
+        check_choice("eval_splits entry", split, SPLITS)
+    weighting = as_weighting(weighting, data.tasks)
     keras.utils.set_random_seed(check_int("seed", seed, minimum=0))
-    weighting = UncertaintyWeighting(data.kinds)
     losses_fn = task_losses(data.kinds)
-    optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
+    step = make_optimizer(optimizer, lr)
     variables = model.trainable_variables + weighting.trainable_variables
-    optimizer.build(variables)  # create Adam's slots now: building them inside the trace is slow
+    step.build(variables)  # create the optimiser's slots now: building them inside the trace is slow
+    tasks = data.tasks
 
     @tf.function
     def train_step(x, y):
         with tf.GradientTape() as tape:
-            out = model(x, training=True)
-            losses = {t: losses_fn[t](y[t], out[t]) for t in data.tasks}
-            total = weighting(losses)
+            outputs = model(x, training=True)
+            losses = {t: losses_fn[t](y[t], outputs[t]) for t in tasks}
+            total, weights = weighting.combine(losses)
+            if model.losses:
+                total = total + tf.add_n(model.losses)
         gradients = tape.gradient(total, variables)
-        optimizer.apply_gradients(zip(gradients, variables, strict=True))
-        return losses
+        step.apply_gradients(zip(gradients, variables, strict=True))
+        return tf.stack([losses[t] for t in tasks]), weights
 
     dataset = tf.data.Dataset.from_tensor_slices(
-        (data.train.x, split_targets(data.train, data.tasks))
-    ).shuffle(len(data.train), seed=seed).batch(batch_size)
-    history = {"loss": {t: [] for t in data.tasks}, "weight": {t: [] for t in data.tasks}}
-    for _ in range(epochs):
-        sums = {t: 0.0 for t in data.tasks}
-        batches = 0
+        (data.train.x, split_targets(data.train, tasks))).shuffle(n, seed=seed).batch(batch_size)
+    history = History(dict(data.kinds))
+    epoch_range: Iterable[int] = range(1, epochs + 1)
+    if _progress_enabled(progress):
+        from tqdm.auto import tqdm
+
+        epoch_range = tqdm(epoch_range, desc="epochs", leave=False)
+    for epoch in epoch_range:
+        loss_sum, weight_sum, count = np.zeros(len(tasks)), np.zeros(len(tasks)), 0
         for x, y in dataset:
-            losses = train_step(x, y)
-            for t in data.tasks:
-                sums[t] += float(losses[t])
-            batches += 1
-        for t, w in weighting.weights_now().items():
-            history["loss"][t].append(sums[t] / batches)
-            history["weight"][t].append(w)
-    return history, weighting
+            losses, weights = train_step(x, y)
+            size = int(x.shape[0])
+            loss_sum += size * losses.numpy()
+            weight_sum += size * np.asarray(weights)
+            count += size
+        mean_loss = loss_sum / count
+        for task, value in zip(tasks, mean_loss, strict=True):
+            if not math.isfinite(value):
+                raise FloatingPointError(
+                    f"the training loss of task {task!r} became {value} in epoch {epoch}: training "
+                    "diverged. Lower the learning rate, scale the targets or check the data.")
+        history.record_epoch(dict(zip(tasks, mean_loss, strict=True)),
+                             dict(zip(tasks, weight_sum / count, strict=True)))
+        if epoch % eval_every == 0 or epoch == epochs:
+            for split in eval_splits:
+                history.record_evaluation(epoch, split, evaluate(model, data, split))
+    return history

@@ -55,8 +55,7 @@ class SharingSetting:
                 raise TypeError(f"alpha must be a non-empty tuple of task weights or None; "
                                 f"got {self.alpha!r}")
             for k, a in enumerate(self.alpha):
-                if not np.isfinite(check_float(f"alpha[{k}]", a, minimum=0.0)):
-                    raise ValueError(f"alpha[{k}] must be finite; got {a}")
+                check_float(f"alpha[{k}]", a, minimum=0.0)
 
     @classmethod
     def with_share(cls, depth: int = 0, lam: float = 0.0, share: float = 0.5) -> SharingSetting:
@@ -225,7 +224,7 @@ def train_copies(
     """Train one network per (data set, setting, seed), all at once, full-batch; score each task.
 
     Each copy minimises ``sum_t alpha_t L_t + lam * coupling`` with Adam or SGD. With
-    ``select="best"`` it is scored like :func:`~mtl_lessons.torch.scoring.fit_and_score`: every
+    ``select="best"`` it is scored like :func:`~mtl_lessons.torch.fit_and_score`: every
     ``eval_every`` epochs, each task keeps the test MSE of its best validation epoch; with
     ``select="last"``, after the last epoch. The data sets must have the same regression tasks,
     input size and validation/test sizes; their training sizes may differ.

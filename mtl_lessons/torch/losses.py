@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import torch
 import torch.nn.functional as F
 
-from mtl_lessons._checks import check_float
+from mtl_lessons._checks import check_task_weights
 from mtl_lessons.data.base import CLASSIFICATION, REGRESSION
 
 
@@ -57,15 +56,7 @@ def mtl_loss(
             f"no target for {sorted(missing)}"
         )
     if alpha is not None:
-        if not isinstance(alpha, Mapping):
-            raise TypeError(f"alpha must be a dict {{task: weight}} or None; got {type(alpha).__name__}")
-        unknown = set(alpha) - set(kinds)
-        if unknown:
-            raise ValueError(f"alpha names unknown tasks {sorted(unknown)}; the tasks are {sorted(kinds)}")
-        for task, weight in alpha.items():
-            check_float(f"alpha[{task!r}]", weight, minimum=0.0)
-            if not math.isfinite(float(weight)):
-                raise ValueError(f"alpha[{task!r}] must be finite; got {weight}")
+        alpha = check_task_weights("alpha", alpha, kinds)
     per_task = {}
     for task, out in outputs.items():
         try:

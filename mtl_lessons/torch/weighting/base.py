@@ -7,8 +7,8 @@ takes the optimiser step, so a new method is a new subclass, never a new trainin
 Two families cover the methods of the book (the same split as torchjd's):
 
 * :class:`LossWeighting` needs only the losses. It maps them to one scalar, most often
-  ``sum_t w_t L_t`` with weights that are fixed (:class:`~mtl_lessons.torch.weighting.FixedWeights`)
-  or learned (:class:`~mtl_lessons.torch.weighting.UncertaintyWeighting`), and back-propagates it.
+  ``sum_t w_t L_t`` with weights that are fixed (:class:`~mtl_lessons.torch.FixedWeights`)
+  or learned (:class:`~mtl_lessons.torch.UncertaintyWeighting`), and back-propagates it.
 * :class:`GradientWeighting` also needs each task's gradient on the shared parameters, the rows
   of the Jacobian ``J`` (tasks x shared parameters). It maps ``J`` to one update vector for the
   shared parameters (PCGrad and MGDA do this); every task-specific parameter gets the gradient of
@@ -21,6 +21,8 @@ from collections.abc import Mapping, Sequence
 
 import torch
 from torch import nn
+
+from mtl_lessons._checks import check_task_weights
 
 
 class Weighting(nn.Module):
@@ -120,9 +122,6 @@ def as_weighting(weighting: Weighting | Mapping[str, float] | None, tasks: Seque
     if isinstance(weighting, Weighting):
         return weighting
     if isinstance(weighting, Mapping):
-        unknown = set(weighting) - set(tasks)
-        if unknown:
-            raise ValueError(f"the weights name unknown tasks {sorted(unknown)}; the tasks are {list(tasks)}")
-        return FixedWeights(weighting)
+        return FixedWeights(check_task_weights("weighting", weighting, tasks))
     raise TypeError("weighting must be a Weighting (such as FixedWeights or UncertaintyWeighting), a dict "
                     f"{{task: weight}} or None; got {type(weighting).__name__}")

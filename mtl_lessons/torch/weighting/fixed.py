@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import torch
 
-from mtl_lessons._checks import check_float
+from mtl_lessons._checks import check_task_weights
 from mtl_lessons.torch.weighting.base import LossWeighting
 
 
@@ -15,13 +15,7 @@ class FixedWeights(LossWeighting):
 
     def __init__(self, alpha: Mapping[str, float] | None = None) -> None:
         super().__init__()
-        if alpha is not None and not isinstance(alpha, Mapping):
-            raise TypeError(f"alpha must be a dict {{task: weight}} or None; got {type(alpha).__name__}")
-        self.alpha = {str(t): check_float(f"alpha[{t!r}]", a, minimum=0.0, maximum=float("inf"))
-                      for t, a in (alpha or {}).items()}
-        for task, value in self.alpha.items():
-            if value == float("inf"):
-                raise ValueError(f"alpha[{task!r}] must be finite; got inf")
+        self.alpha = {} if alpha is None else check_task_weights("alpha", alpha)
 
     def combine(self, losses: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         weights = [self.alpha.get(t, 1.0) for t in losses]

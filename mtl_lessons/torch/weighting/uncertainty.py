@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
+from mtl_lessons._checks import check_kinds
 from mtl_lessons.data.base import CLASSIFICATION, REGRESSION
 from mtl_lessons.torch.weighting.base import LossWeighting
 
@@ -22,13 +23,7 @@ class UncertaintyWeighting(LossWeighting):
 
     def __init__(self, kinds: Mapping[str, str]) -> None:
         super().__init__()
-        if not isinstance(kinds, Mapping) or not kinds:
-            raise ValueError(f"kinds must be a non-empty dict {{task: kind}}; got {kinds!r}")
-        for task, kind in kinds.items():
-            if kind not in (REGRESSION, CLASSIFICATION):
-                raise ValueError(f"kind of task {task!r} must be {REGRESSION!r} or {CLASSIFICATION!r}; "
-                                 f"got {kind!r}")
-        self.kinds = dict(kinds)
+        self.kinds = check_kinds(kinds, (REGRESSION, CLASSIFICATION))
         self.log_vars = nn.ParameterDict({t: nn.Parameter(torch.zeros(())) for t in self.kinds})
 
     def factor(self, task: str) -> float:
