@@ -46,9 +46,9 @@ def explorer_speed() -> dict[str, float]:
 
 def sharing_cost() -> dict[str, float]:
     """What a hard-sharing step costs against separate networks (benchmarks/sharing_cost.py)."""
-    from benchmarks.sharing_cost import step_time_ratios
+    from benchmarks.sharing_cost import alternating_vs_joint_epoch, step_time_ratios
 
-    return step_time_ratios()
+    return {**step_time_ratios(), **alternating_vs_joint_epoch()}
 
 
 METRICS: list[Callable[[], dict[str, float]]] = [import_times, training_speed, explorer_speed, sharing_cost]

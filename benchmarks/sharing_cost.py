@@ -1,7 +1,6 @@
-"""Wall-clock cost of a hard-sharing step against separate single-task networks, on this machine.
-
-The chapter on how much to share prints these times but does not assert them (they depend on the
-machine and its load); `make bench` records them on every run.
+"""Wall-clock costs that the chapters print but do not assert (they depend on the machine and its
+load): a hard-sharing step against separate networks, an alternating epoch against a joint one.
+`make bench` records them on every run.
 """
 
 from __future__ import annotations
@@ -28,5 +27,25 @@ def step_time_ratios(rounds: int = 7) -> dict[str, float]:
             "shared_step_vs_one_network": round(best_shared / best_single, 3)}
 
 
+def alternating_vs_joint_epoch(rounds: int = 7) -> dict[str, float]:
+    """CPU time of one epoch of alternating training over one of joint training (the PyTorch chapter)."""
+    import time
+
+    from mtl_lessons.data import digit_pairs
+    from mtl_lessons.torch import fit
+
+    data = digit_pairs(n_train=1000, n_val=500, n_test=1000, tasks=("left", "right"), seed=0)
+    set_seed(0)
+    model = HardSharingNet(data.input_shape, data.output_sizes(), hidden=(64, 64))
+    best = {"joint": float("inf"), "alternating": float("inf")}
+    for _ in range(rounds):
+        for schedule in best:
+            start = time.process_time()
+            fit(model, data, epochs=1, batch_size=64, lr=3e-3, schedule=schedule, progress=False,
+                device="cpu")
+            best[schedule] = min(best[schedule], time.process_time() - start)
+    return {"alternating_vs_joint_epoch": round(best["alternating"] / best["joint"], 3)}
+
+
 if __name__ == "__main__":
-    print(step_time_ratios())
+    print(step_time_ratios(), alternating_vs_joint_epoch())
