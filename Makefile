@@ -14,7 +14,7 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 export MTL_LESSONS_PROGRESS := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test bench setup assets browser sync lint clean
+.PHONY: book test bench robustness setup assets browser sync lint clean
 
 # `make book` changes no tracked file: it only checks that the notebooks are stored as the
 # conventions say (`make sync` rewrites them), then builds, executing what the cache lacks.
@@ -38,6 +38,10 @@ test: setup assets browser
 
 bench: setup
 	$(PY) benchmarks/run.py
+
+# Reruns every chapter with other seeds and reports which stated findings still hold.
+robustness: setup
+	$(PY) benchmarks/robustness.py
 
 setup: $(ENV_STAMP)
 

@@ -107,5 +107,6 @@ class MultiTaskData:
 
 def spawn_generators(seed: int, count: int) -> list[np.random.Generator]:
     """``count`` independent NumPy generators from one seed (one per split or per set of weights)."""
-    seed = check_int("seed", seed, minimum=0)
-    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(count)]
+    from mtl_lessons.seeding import effective_seed
+
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(effective_seed(seed)).spawn(count)]

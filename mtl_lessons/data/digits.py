@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mtl_lessons._checks import check_int
-from mtl_lessons.data.base import CLASSIFICATION, MultiTaskData, Split
+from mtl_lessons.data.base import CLASSIFICATION, MultiTaskData, Split, spawn_generators
 
 DIGIT_TASKS = {
     "left": 10,  # the left digit
@@ -49,7 +49,7 @@ def digit_pairs(
     digits = load_digits()
     images = (digits.images / 16.0).astype(np.float32)
     labels = digits.target.astype(np.int64)
-    pool_rng, pair_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
+    pool_rng, pair_rng = spawn_generators(seed, 2)
     order = pool_rng.permutation(len(labels))
     cut1, cut2 = int(0.6 * len(order)), int(0.75 * len(order))
     pools = {"train": order[:cut1], "val": order[cut1:cut2], "test": order[cut2:]}

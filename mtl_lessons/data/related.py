@@ -6,6 +6,7 @@ import numpy as np
 
 from mtl_lessons._checks import check_float, check_int
 from mtl_lessons.data.base import REGRESSION, MultiTaskData, Split
+from mtl_lessons.seeding import effective_seed
 
 
 def _orthonormal_vectors(rng: np.random.Generator, count: int, dim: int) -> np.ndarray:
@@ -48,7 +49,7 @@ def related_tasks(
     seed = check_int("seed", seed, minimum=0)
 
     weights_rng, train_rng, val_rng, test_rng = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)
+        np.random.default_rng(s) for s in np.random.SeedSequence(effective_seed(seed)).spawn(4)
     )
     u = _orthonormal_vectors(weights_rng, n_tasks, dim)
     directions = np.empty((n_tasks, dim))

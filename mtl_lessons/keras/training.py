@@ -22,6 +22,7 @@ from mtl_lessons.data.base import CLASSIFICATION, SPLITS, MultiTaskData, Split
 from mtl_lessons.history import History
 from mtl_lessons.keras.losses import task_losses, task_metric
 from mtl_lessons.keras.weighting import Weighting, as_weighting
+from mtl_lessons.seeding import effective_seed
 
 OPTIMIZERS = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
 
@@ -138,7 +139,8 @@ def fit(
     for split in eval_splits:
         check_choice("eval_splits entry", split, SPLITS)
     weighting = as_weighting(weighting, data.tasks)
-    keras.utils.set_random_seed(check_int("seed", seed, minimum=0))
+    seed = effective_seed(seed)
+    keras.utils.set_random_seed(seed)
     losses_fn = task_losses(data.kinds)
     step = make_optimizer(optimizer, lr)
     variables = model.trainable_variables + weighting.trainable_variables

@@ -27,6 +27,7 @@ import torch
 
 from mtl_lessons._checks import check_choice, check_float, check_int
 from mtl_lessons.data.base import REGRESSION, MultiTaskData
+from mtl_lessons.seeding import effective_seed
 from mtl_lessons.torch.models.hard import HardSharingNet
 
 SELECTIONS = ("best", "last")
@@ -106,7 +107,7 @@ def _initial_weights(in_features: int, n_tasks: int, hidden: tuple[int, ...], de
     """
     tasks = [f"task{k + 1}" for k in range(n_tasks)]
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        torch.manual_seed(effective_seed(seed))
         model = HardSharingNet(in_features, {t: 1 for t in tasks}, hidden, shared_layers=depth)
     trunk = [m for m in model.trunk if isinstance(m, torch.nn.Linear)]
     heads = {t: [m for m in model.heads[t] if isinstance(m, torch.nn.Linear)] for t in tasks}

@@ -13,6 +13,7 @@ import torch
 
 from mtl_lessons.data.base import REGRESSION, MultiTaskData
 from mtl_lessons.history import Score
+from mtl_lessons.seeding import set_seed
 from mtl_lessons.torch.models.hard import HardSharingNet
 from mtl_lessons.torch.training import fit
 
@@ -52,7 +53,7 @@ def mtl_and_stl(
     """
     scores = {}
     for name, shared in (("MTL", len(hidden)), ("STL", 0)):
-        torch.manual_seed(seed)
+        set_seed(seed)
         model = HardSharingNet(data.input_shape, data.output_sizes(), hidden, shared)
         scores[name] = fit_and_score(model, data, seed=seed, **train_options)
     return scores

@@ -17,6 +17,7 @@ from torch import nn
 from mtl_lessons._checks import check_choice, check_float, check_int
 from mtl_lessons.data.base import CLASSIFICATION, SPLITS, MultiTaskData, Split
 from mtl_lessons.history import History
+from mtl_lessons.seeding import effective_seed
 from mtl_lessons.torch.losses import task_loss, task_metric
 from mtl_lessons.torch.weighting.base import Weighting, as_weighting
 
@@ -155,7 +156,7 @@ def fit(
                         f"got {regulariser!r}")
     weighting = as_weighting(weighting, data.tasks)
     if seed is not None:
-        torch.manual_seed(check_int("seed", seed, minimum=0))
+        torch.manual_seed(effective_seed(seed))
 
     device = torch.device(device) if device is not None else default_device()
     model.to(device).train()

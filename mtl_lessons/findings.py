@@ -1,0 +1,36 @@
+"""The findings a chapter states, each checked by name: a ranking or an effect, not one number.
+
+A chapter backs each finding of its prose ("MTL is ahead at every size up to 200", "uncertainty
+weighting beats equal weights on task 1") with ``finding(statement, holds, detail)`` in a hidden
+cell. In a normal run it is an assert: a finding that does not hold stops the notebook. Under
+``make robustness`` the chapters run again with other seeds (``MTL_SEED_OFFSET``) and
+``MTL_FINDINGS_REPORT`` names a file: each finding is then recorded there, held or not, and the
+run goes on, so that the report says, claim by claim, which findings survive other seeds.
+Numbers that belong to the chapter's own seeds (a printed value, at its stated precision) are
+checked with plain asserts instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from mtl_lessons.seeding import seed_offset
+
+
+def finding(statement: str, holds: object, detail: object = None) -> bool:
+    """Check one stated finding; return whether it holds (recorded instead of raised in robustness runs)."""
+    if not isinstance(statement, str) or not statement.strip():
+        raise TypeError(f"statement must be the finding in words, a non-empty string; got {statement!r}")
+    result = bool(holds)
+    report = os.environ.get("MTL_FINDINGS_REPORT")
+    if report:
+        with open(report, "a", encoding="utf-8") as out:
+            record = {"statement": statement, "holds": result, "seed_offset": seed_offset(),
+                      "detail": None if detail is None else repr(detail)[:300]}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return result
+    if not result:
+        suffix = "" if detail is None else f" ({detail!r})"
+        raise AssertionError(f"finding does not hold: {statement}{suffix}")
+    return result
