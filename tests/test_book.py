@@ -128,3 +128,54 @@ def test_notebook_tool_round_trip(tmp_path: Path):
     assert nbtools.problems(nbtools.load(path), path.read_text()) == []  # stored in nbformat's layout
     path.write_text(path.read_text().replace('"cells": [', '"cells":['))
     assert nbtools.problems(nbtools.load(path), path.read_text()) == ["not stored in nbformat's own layout"]
+
+
+# --------------------------------------------------------------------------- numbers in the prose
+
+PROSE_NUMBER = re.compile(r"(?<![\w.\-/])(\d+\.\d+|\d+(?=\s?%))(\s?%)?")
+NOT_A_MEASUREMENT = re.compile(  # versions, identifiers and citations are not measurements
+    r"(arXiv:|doi:|TensorFlow |Keras |Python |PyTorch |torch |version |Jupyter Book |PMLR |pp\. )$")
+
+
+def prose_numbers(markdown: str) -> list[tuple[str, set[float]]]:
+    """Decimals and percentages a chapter's text states, with the values that would check them."""
+    text = re.sub(r"```.*?```", " ", markdown, flags=re.S)  # directives and code blocks
+    text = re.sub(r"`[^`]*`", " ", text)  # code spans
+    text = re.sub(r"\]\([^)]*\)", "]", text)  # link targets
+    found = []
+    for match in PROSE_NUMBER.finditer(text):
+        before = text[max(0, match.start() - 14): match.start()]
+        if NOT_A_MEASUREMENT.search(before) or re.fullmatch(r"\d{4}\.\d{4,5}", match.group(1)):
+            continue
+        value = float(match.group(1))
+        values = {round(value, 10)} | ({round(value / 100, 10)} if match.group(2) else set())
+        found.append((match.group(0), values))
+    return found
+
+
+def code_literals(source: str) -> set[float]:
+    """Every number written in a code cell: settings in visible cells, checked values in hidden ones."""
+    values = set()
+    for literal in re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?:e-?\d+)?", source):
+        values.add(round(float(literal), 10))
+    return values
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_number_the_prose_states_is_set_or_checked_in_code(path):
+    """A decimal or a percentage in the text must be a setting of the code or checked by a hidden cell.
+
+    A measured number that no cell mentions is a claim nobody checks: give it an assert at the
+    precision the text states ("about 0.17" -> ``abs(x - 0.17) < 0.005``), or state it otherwise.
+    """
+    nb = nbtools.load(path)
+    literals = set().union(*(code_literals(c.source) for c in nb.cells if c.cell_type == "code"))
+    unchecked = [text for cell in nb.cells if cell.cell_type == "markdown"
+                 for text, values in prose_numbers(cell.source) if not values & literals]
+    assert unchecked == [], f"numbers in the text that no code cell sets or checks: {unchecked}"
+
+
+def test_the_number_check_catches_an_unchecked_number():
+    assert [t for t, _ in prose_numbers("error about 0.17, or 40 %; arXiv:1706.05098, TensorFlow 2.16")] == \
+        ["0.17", "40 %"]
+    assert code_literals("assert abs(x - 0.17) < 0.005  # 40 %") >= {0.17, 0.005, 40.0}
