@@ -29,8 +29,8 @@ def related_tasks(
 ) -> MultiTaskData:
     """Regression tasks whose relatedness is set by ``p``, after the MMoE paper (Ma et al. 2018).
 
-    Task 1 uses the direction ``w_1 = c u_1``; task k >= 2 uses ``w_k = c (p u_1 + sqrt(1-p^2) u_k)``
-    with orthonormal ``u``. Each label is ``y_k = w_k.x + sum_i sin(a_i w_k.x + b_i) + noise``, the
+    Task 1 uses the direction ``v_1 = c u_1``; task k >= 2 uses ``v_k = c (p u_1 + sqrt(1-p^2) u_k)``
+    with orthonormal ``u``. Each label is ``y_k = v_k.x + sum_i sin(a_i v_k.x + b_i) + noise``, the
     ``a_i, b_i`` drawn once from N(0, 1) and shared by all tasks. ``p`` is the cosine between task
     directions, so the label correlation rises with ``p``: about 0 at ``p = 0`` and about 1 at
     ``p = 1`` (tasks j, k >= 2 have cosine ``p**2``). Inputs are N(0, I). The weights, the training,
