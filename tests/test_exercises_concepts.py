@@ -8,7 +8,6 @@ import torch
 from mtl_lessons.exercises.concepts import (
     check_negative_transfer_reading,
     check_parameter_counts,
-    check_soft_penalty,
     count_mlp_parameters,
 )
 from mtl_lessons.torch.models import HardSharingNet, count_parameters
@@ -69,75 +68,6 @@ def test_parameter_counts_other_sizes():
     ).ok
 
 
-# ------------------------------------------------------------------ exercise 2: soft penalty
-
-
-def good_penalty(params, lam):
-    total = torch.zeros(())
-    for i in range(len(params)):
-        for j in range(i + 1, len(params)):
-            for a, b in zip(params[i], params[j], strict=True):
-                total = total + ((a - b) ** 2).sum()
-    return lam * total
-
-
-def test_soft_penalty_right():
-    feedback = check_soft_penalty(good_penalty)
-    assert feedback.ok, feedback
-
-
-def test_soft_penalty_right_with_another_style():
-    def vectorised(params, lam):
-        flat = torch.stack([torch.cat([p.reshape(-1) for p in task]) for task in params])
-        differences = flat[:, None, :] - flat[None, :, :]
-        return lam * (differences**2).sum() / 2
-
-    assert check_soft_penalty(vectorised).ok
-
-
-def test_soft_penalty_unfinished_stub():
-    def stub(params, lam):
-        raise NotImplementedError
-
-    feedback = check_soft_penalty(stub)
-    assert not feedback.ok and "No answer yet" in feedback.message
-
-
-@pytest.mark.parametrize(
-    ("function", "hint"),
-    [
-        (lambda params, lam: 2 * good_penalty(params, lam), "twice"),
-        (lambda params, lam: good_penalty(params, 1.0), "lam"),
-        (lambda params, lam: good_penalty(params, lam).item(), "torch tensor"),
-        (lambda params, lam: good_penalty(params, lam).detach(), "no gradient"),
-        (lambda params, lam: good_penalty(params, lam).reshape(1, 1).repeat(2, 1), "single number"),
-        (lambda params, lam: None, "returned None"),
-        (lambda params, lam: good_penalty(params[:2], lam), "first two tasks"),
-        (lambda params, lam: lam * sum(torch.linalg.vector_norm(a - b)
-                                       for i in range(len(params)) for j in range(i + 1, len(params))
-                                       for a, b in zip(params[i], params[j], strict=True)),
-         "squared norm"),
-        (lambda params, lam: lam * sum((a**2).sum() for task in params for a in task), "pair"),
-        (lambda params, lam: good_penalty(params, lam) + (len(params) == 2), "Identical"),
-    ],
-)
-def test_soft_penalty_wrong_answers_get_specific_feedback(function, hint):
-    feedback = check_soft_penalty(function)
-    assert not feedback.ok
-    assert hint in feedback.message, feedback.message
-
-
-def test_soft_penalty_student_error_is_reported_not_raised():
-    def broken(params, lam):
-        return params[5]
-
-    feedback = check_soft_penalty(broken)
-    assert not feedback.ok and "IndexError" in feedback.message
-
-
-# ------------------------------------------------------------- exercise 3: interpretation
-
-
 def test_reading_right():
     assert check_negative_transfer_reading("b").ok
     assert check_negative_transfer_reading(" B ").ok
@@ -159,3 +89,34 @@ def test_reading_invalid_answers(answer):
 def test_reading_unfinished():
     feedback = check_negative_transfer_reading(...)
     assert not feedback.ok and "No answer yet" in feedback.message
+
+
+def test_masked_mse_checker_accepts_the_right_loss_and_explains_wrong_ones():
+
+    from mtl_lessons.exercises.concepts import check_masked_mse
+
+    def right(prediction, target, mask):
+        mask = mask.float()
+        return ((prediction - target) ** 2 * mask).sum() / mask.sum().clamp_min(1.0)
+
+    def everyone(prediction, target, mask):
+        return ((prediction - target) ** 2).mean()
+
+    def over_n(prediction, target, mask):
+        return ((prediction - target) ** 2 * mask.float()).sum() / len(mask)
+
+    def nan_when_empty(prediction, target, mask):
+        mask = mask.float()
+        return ((prediction - target) ** 2 * mask).sum() / mask.sum()
+
+    def stub(prediction, target, mask):
+        raise NotImplementedError
+
+    assert check_masked_mse(right).ok
+    assert "every example" in check_masked_mse(everyone).message
+    assert "divide by the number of labelled" in check_masked_mse(over_n).message
+    assert "not NaN" in check_masked_mse(nan_when_empty).message
+    assert "No answer yet" in check_masked_mse(stub).message
+    assert "scalar tensor" in check_masked_mse(lambda p, t, m: 0.5).message
+    assert "no gradient" in check_masked_mse(lambda p, t, m: right(p.detach(), t, m)).message
+    assert not check_masked_mse(lambda p, t, m: torch.tensor(3.0)).ok

@@ -59,72 +59,14 @@ def check_parameter_counts(
                           f"{expected['independent']}: sharing saves {saved}.")
 
 
-def _reference_penalty(params, lam):
-    total = 0.0
-    for i in range(len(params)):
-        for j in range(i + 1, len(params)):
-            total = total + sum(((a - b) ** 2).sum() for a, b in zip(params[i], params[j], strict=True))
-    return lam * total
-
-
-@checker
-def check_soft_penalty(function: Callable) -> Feedback:
-    """Exercise 2: ``function(params, lam)`` returns lam * sum_{i<j} sum ||theta_i - theta_j||^2."""
-    import torch
-
-    generator = torch.Generator().manual_seed(0)
-    shapes = [(4, 3), (4,), (1, 4)]
-    params = [[torch.randn(s, generator=generator, requires_grad=True) for s in shapes]
-              for _ in range(3)]
-    lam = 0.25  # not 0.5: a missing factor lam must not look like a pair counted twice
-    result = function(params, lam)
-    if result is None:
-        return Feedback(False, "Your function returned None: return the penalty.")
-    if not isinstance(result, torch.Tensor):
-        return Feedback(False, f"Return a torch tensor (so that it can be backpropagated), not "
-                               f"{type(result).__name__}; avoid `.item()` and NumPy.")
-    if result.numel() != 1:
-        return Feedback(False, f"Return a single number (a 0-d tensor); got shape {tuple(result.shape)}.")
-    if not result.requires_grad:
-        return Feedback(False, "The result does not depend on the parameters any more (no gradient): "
-                               "keep every step in torch, without `.detach()` or `.item()`.")
-    value = float(result.detach())
-    with torch.no_grad():
-        expected = float(_reference_penalty(params, lam))
-    if abs(value - expected) <= 1e-4 * max(1.0, abs(expected)):
-        twin = [[p.detach().clone() for p in params[0]] for _ in range(2)]
-        if abs(float(torch.as_tensor(function(twin, 3.0)).detach())) > 1e-6:
-            return Feedback(False, "Identical parameters must give a penalty of 0.")
-        return Feedback(True, f"penalty = {value:.4f}, and 0 for identical parameters.")
-    if abs(value - 2 * expected) <= 1e-4 * abs(expected):
-        return Feedback(False, "Your value is twice the expected one: sum over pairs i < j only; "
-                               "summing over all i != j counts every pair twice.")
-    if abs(value - expected / lam) <= 1e-4 * abs(expected / lam):
-        return Feedback(False, "Your value is missing the factor lam.")
-    with torch.no_grad():
-        unsquared = lam * sum(float(torch.linalg.vector_norm(a - b))
-                              for i in range(3) for j in range(i + 1, 3)
-                              for a, b in zip(params[i], params[j], strict=True))
-        two_only = lam * float(sum(((a - b) ** 2).sum()
-                                   for a, b in zip(params[0], params[1], strict=True)))
-    if abs(value - unsquared) <= 1e-4 * abs(unsquared):
-        return Feedback(False, "Use the squared norm ||theta_i - theta_j||^2, not the norm itself.")
-    if abs(value - two_only) <= 1e-4 * abs(two_only):
-        return Feedback(False, "Only the first two tasks were compared: include every pair i < j "
-                               "(three tasks give three pairs).")
-    return Feedback(False, f"With three tasks and lam = {lam} the penalty should be "
-                           f"{expected:.4f}, yours is {value:.4f}. Compare every pair of tasks i < j, "
-                           "parameter by parameter.")
-
-
 _READINGS = {
     "a": "No: the control contradicts it. The same shared model, with task 2 at its natural scale, "
-         "did about as well as task 1 alone, so its size is not what hurt.",
+         "did about as well as task 1 alone on average, so its size is not what hurt.",
     "b": "",
     "c": "No: task 1's labels do not depend on p at all (its direction is u1 whatever p is); only "
          "task 2 changes, and only the model that shares a trunk with it got worse.",
-    "d": "No: at p = 1 the loud task did no harm. Loudness hurts when the loud task wants "
-         "features that the other task has no use for.",
+    "d": "No: at p = 1 the loud task did no harm in half of the runs. Loudness hurts most when the "
+         "loud task wants features that the other task has no use for.",
 }
 
 
@@ -138,3 +80,50 @@ def check_negative_transfer_reading(answer: object) -> Feedback:
         return Feedback(True, "The loud task's gradient dominates the shared trunk; its features "
                               "serve task 1 only as far as the tasks share directions (|p| large).")
     return Feedback(False, _READINGS[key])
+
+
+def _reference_masked_mse(prediction, target, mask):
+    mask = mask.to(prediction.dtype)
+    return ((prediction - target) ** 2 * mask).sum() / mask.sum().clamp_min(1.0)
+
+
+@checker
+def check_masked_mse(function: Callable) -> Feedback:
+    """Exercise 2: ``function(prediction, target, mask)`` is the MSE over the labelled examples only.
+
+    ``mask[i]`` is True where example ``i`` has a label for the task. A batch without any label
+    must give 0 (and a gradient of 0), never NaN, so that one unlabelled batch cannot spoil a run.
+    """
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
+    prediction = torch.randn(8, generator=generator, requires_grad=True)
+    target = torch.randn(8, generator=generator)
+    target_filled = target.clone()
+    mask = torch.tensor([True, False, True, True, False, False, True, False])
+    target_filled[~mask] = 0.0  # what a data set stores where a label is missing
+    value = function(prediction, target_filled, mask)
+    if not isinstance(value, torch.Tensor) or value.ndim != 0:
+        return Feedback(False, f"return one number as a scalar tensor (so that it can be back-propagated); "
+                               f"got {type(value).__name__}.")
+    expected = _reference_masked_mse(prediction, target_filled, mask)
+    everyone = ((prediction - target_filled) ** 2).mean()
+    over_n = ((prediction - target_filled) ** 2 * mask).sum() / len(mask)
+    if torch.isclose(value, everyone):
+        return Feedback(False, "you average over every example: the unlabelled ones (mask False) "
+                               "must not count.")
+    if torch.isclose(value, over_n):
+        return Feedback(False, "you sum over the labelled examples but divide by all of them: divide by the "
+                               "number of labelled examples, or the loss shrinks when labels are missing.")
+    if not torch.isclose(value, expected):
+        return Feedback(False, f"your loss is {value.item():.4f}, the MSE over the labelled examples is "
+                               f"{expected.item():.4f}.")
+    if value.grad_fn is None:
+        return Feedback(False, "your loss has no gradient: compute it with torch operations on `prediction`.")
+    (grad,) = torch.autograd.grad(value, prediction)
+    if torch.any(grad[~mask] != 0):
+        return Feedback(False, "the unlabelled examples receive a gradient: they must not move the model.")
+    empty = function(prediction, target_filled, torch.zeros(8, dtype=torch.bool))
+    if not isinstance(empty, torch.Tensor) or not torch.isfinite(empty) or empty.item() != 0.0:
+        return Feedback(False, "a batch without any label must give 0, not NaN (0/0): guard the division.")
+    return Feedback(True, "the loss counts only labelled examples, and a batch with no labels gives 0.")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from mtl_lessons._checks import check_float
+from mtl_lessons.analysis import support_precision_recall
 from mtl_lessons.exercises import Feedback, checker
 
 PREDICTIONS = ("helps", "hurts", "no clear difference")
@@ -84,17 +85,6 @@ def check_spearman(function: Callable) -> Feedback:
     return Feedback(True, "a monotone transformation gives 1 (or -1), whatever its shape.")
 
 
-def _reference_support(coef: np.ndarray, n_relevant: int, tol: float = 1e-8) -> tuple[float, float]:
-    selected = np.abs(np.asarray(coef, dtype=float)) > tol
-    if selected.ndim == 1:
-        selected = selected[:, None]
-    chosen = selected.sum(axis=0)
-    hits = selected[:n_relevant].sum(axis=0) / np.maximum(chosen, 1)
-    precision = float(np.mean(np.where(chosen > 0, hits, 0.0)))
-    recall = float(selected[:n_relevant].mean())
-    return precision, recall
-
-
 @checker
 def check_support_scores(function: Callable) -> Feedback:
     """Exercise 3: ``function(coef, n_relevant)`` returns (precision, recall) of the selected inputs."""
@@ -110,7 +100,7 @@ def check_support_scores(function: Callable) -> Feedback:
             precision, recall = (float(v) for v in got)
         except (TypeError, ValueError):
             return Feedback(False, f"Return a pair (precision, recall) of numbers; got {got!r}.")
-        want = _reference_support(c, n_relevant)
+        want = support_precision_recall(c, n_relevant)
         if np.allclose((precision, recall), want, atol=1e-6):
             continue
         if np.allclose((precision, recall), want[::-1], atol=1e-6):

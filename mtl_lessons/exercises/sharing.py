@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from mtl_lessons._checks import check_int
+from mtl_lessons.analysis import off_diagonal_share
 from mtl_lessons.exercises import Feedback, checker
 
 
@@ -49,11 +50,6 @@ def check_cross_stitch_count(
                            "layer, then the output unit), multiply by the tasks, add the stitches.")
 
 
-def _reference_share(stitch: np.ndarray) -> float:
-    a = np.abs(np.asarray(stitch, dtype=float))
-    return float((a.sum() - np.trace(a)) / a.sum())
-
-
 _SHARE_CASES = [
     np.eye(2),
     np.full((2, 2), 0.5),
@@ -75,7 +71,7 @@ def check_off_diagonal_share(function: Callable) -> Feedback:
             results.append(float(value))
         except (TypeError, ValueError):
             return Feedback(False, f"Return one number; got {value!r}.")
-    expected = [_reference_share(c) for c in _SHARE_CASES]
+    expected = [off_diagonal_share(c) for c in _SHARE_CASES]
     if np.allclose(results, expected, atol=1e-6):
         return Feedback(True, "0 for independent columns, 0.5 for two columns that see the same "
                               "mixture, and signs do not cancel.")
