@@ -1,3 +1,5 @@
+import pytest
+
 from mtl_lessons.exercises import Feedback, attempt, checker, close_to
 
 
@@ -29,3 +31,22 @@ def test_close_to_and_attempt():
     assert "too large" in str(close_to(0.9, 0.5, 0.02, "r"))
     assert "should be a number" in str(close_to("half", 0.5, 0.02, "r"))
     assert attempt(stub, 1) is None and attempt(abs, -2) == 2
+
+
+@pytest.mark.parametrize("module, name, right", [
+    ("algorithm", "check_unequal_loaders", "c"),
+    ("pytorch", "check_choose_lambda", "c"),
+    ("keras", "check_learned_weights_design", "b"),
+])
+def test_design_questions_explain_every_choice(module, name, right):
+    import importlib
+
+    check = getattr(importlib.import_module(f"mtl_lessons.exercises.{module}"), name)
+    assert check(right).ok and check(f" {right.upper()} ").ok
+    for letter in "abcd":
+        if letter != right:
+            feedback = check(letter)
+            assert not feedback.ok and feedback.message.startswith(f"({letter}) does not fit:")
+            assert len(feedback.message) > 40
+    assert "No answer yet" in check(...).message
+    assert "one letter" in check("e").message and "one letter" in check(3).message

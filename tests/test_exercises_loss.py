@@ -170,3 +170,27 @@ def test_scale_explanation_unfinished_and_malformed():
     assert "No answer yet" in str(check_scale_explanation(...))
     assert "choose one of" in str(check_scale_explanation("e"))
     assert "one letter as a string" in str(check_scale_explanation(2))
+
+
+def test_choose_share_checker():
+    import numpy as np
+
+    from mtl_lessons.exercises.loss import check_choose_share
+
+    def right(val, importance):
+        return int(np.argmin((val / val.min(axis=0)) @ np.asarray(importance)))
+
+    def raw(val, importance):
+        return int(np.argmin(val @ np.asarray(importance)))
+
+    def no_importance(val, importance):
+        return int(np.argmin((val / val.min(axis=0)).sum(axis=1)))
+
+    def stub(val, importance):
+        raise NotImplementedError
+
+    assert check_choose_share(right).ok
+    assert "raw errors" in check_choose_share(raw).message
+    assert "ignores `importance`" in check_choose_share(no_importance).message
+    assert "No answer yet" in check_choose_share(stub).message
+    assert "an int" in check_choose_share(lambda v, i: 0.5).message

@@ -85,3 +85,14 @@ def close_to(value: object, expected: float, tolerance: float, what: str) -> Fee
         return Feedback(True, f"{what} = {number:.4g}.")
     direction = "too large" if number > expected else "too small"
     return Feedback(False, f"{what} = {number:.4g} is {direction}; check your computation.")
+
+
+def multiple_choice(answer: object, right: str, explanations: dict[str, str]) -> Feedback:
+    """Feedback on a one-letter answer: ``explanations`` says, for every letter, why it is or is not right."""
+    letters = ", ".join(repr(k) for k in explanations)
+    if not isinstance(answer, str) or answer.strip().lower() not in explanations:
+        return Feedback(False, f"Answer with one letter out of {letters}; got {answer!r}.")
+    letter = answer.strip().lower()
+    if letter == right:
+        return Feedback(True, explanations[letter])
+    return Feedback(False, f"({letter}) does not fit: {explanations[letter]}")

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from numbers import Real
 
 from mtl_lessons._checks import check_int
-from mtl_lessons.exercises import Feedback, checker
+from mtl_lessons.exercises import Feedback, checker, multiple_choice
 
 # ---------------------------------------------------------------------------- exercise 1: counting
 
@@ -170,3 +170,25 @@ def check_why_sum_gains(answer: object) -> Feedback:
     if letter == "B":
         return Feedback(True, _WHY_FEEDBACK["B"])
     return Feedback(False, f"{letter} does not fit: {_WHY_FEEDBACK[letter]}")
+
+
+_UNEQUAL = {
+    "a": "zip stops at the shorter loader: after 4 steps of each task, 900 of the 1,000 examples of the "
+         "large task are never seen in the epoch.",
+    "b": "cycling the small loader visits every example of both tasks, but it takes 20 steps of each: the "
+         "small task's 200 examples are seen five times per epoch, and its pull on the trunk becomes five "
+         "times as frequent as its data justify. That is right only if the small task matters that much "
+         "more, and then it risks overfitting.",
+    "c": "sampling each step's task in proportion to its data size (five large-task steps per small-task "
+         "step on average) visits every example about once per epoch and keeps the trunk's updates in "
+         "proportion to the evidence; if the small task matters more, raise its probability (or its loss "
+         "weight) on purpose, and watch it for overfitting.",
+    "d": "joint training needs every example to carry both labels; here each example has one label only, "
+         "so a joint batch would have a loss for one task only anyway.",
+}
+
+
+@checker
+def check_unequal_loaders(answer: object) -> Feedback:
+    """Design exercise: two tasks with data sets of 1,000 and 200 examples, trained alternately."""
+    return multiple_choice(answer, "c", _UNEQUAL)

@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable
 
 from mtl_lessons._checks import check_float
-from mtl_lessons.exercises import Feedback, checker, close_to
+from mtl_lessons.exercises import Feedback, checker, close_to, multiple_choice
 
 EXERCISE_LOSSES = (0.05, 0.8)  # the two regression losses of the uncertainty-weighting exercise
 UNCERTAINTY_ANSWER = "b"
@@ -192,3 +192,23 @@ def check_uncertainty_reading(answer: object) -> Feedback:
         return Feedback(True, "Each learned weight tracks 1/(2 L_t): the noisy task keeps a large "
                               "loss, so it gets a small weight, and every weighted loss tends to 1/2.")
     return Feedback(False, UNCERTAINTY_FEEDBACK[letter])
+
+
+_LEARNED_WEIGHTS = {
+    "a": "`loss_weights` are constants of the compiled loss: changing them between epochs (even from a "
+         "callback) is a schedule you choose, not weights learned by gradient descent.",
+    "b": "the weights must be trainable variables inside the differentiated loss: a layer that holds the "
+         "log-variances and combines the losses, called inside the `tf.GradientTape` step, as the "
+         "package's `fit` does with `UncertaintyWeighting` (overriding `train_step` is the same idea "
+         "inside `model.fit`).",
+    "c": "a metric is computed after the step and never reaches the gradient: the log-variances would not "
+         "be trained.",
+    "d": "Keras 3 has no such argument; and a weight that the optimiser should learn has to be a "
+         "variable inside the differentiated computation.",
+}
+
+
+@checker
+def check_learned_weights_design(answer: object) -> Feedback:
+    """Design exercise: where, in Keras, task weights that are learned during training must live."""
+    return multiple_choice(answer, "b", _LEARNED_WEIGHTS)

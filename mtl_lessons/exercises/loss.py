@@ -6,7 +6,7 @@ unfinished answer. PyTorch is imported only inside the checker that needs it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -182,3 +182,46 @@ def check_scale_explanation(answer: str) -> Feedback:
                               "a weight can rebalance the pull on shared layers, but it cannot make a head "
                               "travel further. Normalising the targets fixes both.")
     return Feedback(False, f"({letter}) is not it: {_SCALE_FEEDBACK[letter]}")
+
+
+def choose_share_reference(val_mse: np.ndarray, importance: Sequence[float]) -> int:
+    """The share that minimises the importance-weighted errors, each task in units of its best error."""
+    val = np.asarray(val_mse, dtype=float)
+    relative = val / val.min(axis=0)
+    return int(np.argmin(relative @ np.asarray(importance, dtype=float)))
+
+
+_SHARE_CASES = (  # (validation MSE per share and task, importance of each task)
+    (np.array([[0.90, 0.010], [0.20, 0.012], [0.10, 0.030], [0.05, 0.090]]), (1.0, 1.0)),
+    (np.array([[0.50, 500.0], [0.30, 900.0], [0.20, 2000.0]]), (2.0, 1.0)),
+    (np.array([[0.90, 0.010], [0.20, 0.012], [0.10, 0.030], [0.05, 0.090]]), (1.0, 3.0)),
+    (np.array([[0.40, 0.40], [0.30, 0.50], [0.45, 0.30]]), (1.0, 1.0)),
+)
+
+
+@checker
+def check_choose_share(function: Callable) -> Feedback:
+    """Design exercise: ``function(val_mse, importance)`` picks the share of task 1 to train with.
+
+    ``val_mse`` holds the validation MSE of each task (columns) after training with each share
+    (rows); ``importance`` says how much each task matters. The tasks' errors must be put in
+    comparable units before they are weighted: here, each divided by its own best value.
+    """
+    for val, importance in _SHARE_CASES:
+        chosen = function(val.copy(), importance)
+        if isinstance(chosen, bool) or not isinstance(chosen, (int, np.integer)):
+            return Feedback(False, f"return the row index of the chosen share (an int); got {chosen!r}.")
+        expected = choose_share_reference(val, importance)
+        if int(chosen) == expected:
+            continue
+        unweighted = choose_share_reference(val, (1.0,) * val.shape[1])
+        if int(chosen) == unweighted:
+            return Feedback(False, "your choice ignores `importance`: weight each task's relative error "
+                                   "by it.")
+        if int(chosen) == int(np.argmin(val @ np.asarray(importance))):
+            return Feedback(False, "you add the raw errors: a task measured in larger units then decides "
+                                   "alone. Divide each task's errors by its best value first.")
+        return Feedback(False, f"for the errors {val.tolist()} with importance {importance} the best row "
+                               f"is {expected}, not {int(chosen)}.")
+    return Feedback(True, "each task's errors in units of its best, weighted by how much it matters, "
+                          "then the lowest total.")

@@ -9,7 +9,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 
-from mtl_lessons.exercises import NOT_ANSWERED, Feedback, as_number, checker, close_to, unanswered
+from mtl_lessons.exercises import (
+    NOT_ANSWERED,
+    Feedback,
+    as_number,
+    checker,
+    close_to,
+    multiple_choice,
+    unanswered,
+)
 
 SUM_CLASSES = 19  # the "sum" task of digit_pairs: left + right, 0 to 18
 
@@ -159,3 +167,22 @@ def check_diagnosis(answer: Mapping) -> Feedback:
     if wrong:
         return Feedback(False, f"{len(DIAGNOSIS) - len(wrong)} of 5 right; look again at symptom(s) {wrong}.")
     return Feedback(True, "all five symptoms matched with their causes.")
+
+
+_CHOOSE_LAMBDA = {
+    "a": "the test split must stay untouched until the end: a λ chosen on it makes the reported test "
+         "accuracy an optimistic estimate of what the model will do on new data.",
+    "b": "the training loss falls as λ falls (a weaker tie lets each column fit its own data), so it "
+         "always picks the smallest λ, whatever generalises best.",
+    "c": "the validation split exists for this: average the tasks' validation accuracies (weighted by "
+         "how much each task matters) over several seeds, and take the best λ; then report its test "
+         "accuracy once.",
+    "d": "the columns' distance says how similar the networks are, not how well they predict: λ = 10 "
+         "makes them nearly equal and was the worst setting.",
+}
+
+
+@checker
+def check_choose_lambda(answer: object) -> Feedback:
+    """Design exercise: on what, and how, to choose the soft-sharing strength λ."""
+    return multiple_choice(answer, "c", _CHOOSE_LAMBDA)
