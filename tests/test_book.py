@@ -10,6 +10,8 @@ from tools import notebooks as nbtools
 ROOT = nbtools.ROOT
 NOTEBOOKS = nbtools.notebook_paths()
 IDS = [str(p.relative_to(ROOT)) for p in NOTEBOOKS]
+CHAPTERS = nbtools.chapter_paths()
+CHAPTER_IDS = [str(p.relative_to(ROOT)) for p in CHAPTERS]
 
 
 def test_there_are_chapters():
@@ -76,7 +78,7 @@ def test_notebook_needs_no_files_and_no_network(path):
         assert match is None, f"code cell uses {match.group(0)!r}: chapters must be self-contained"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+@pytest.mark.parametrize("path", CHAPTERS, ids=CHAPTER_IDS)
 def test_notebook_has_one_title_objectives_summary_exercises_references(path):
     markdown = "\n".join(nbtools.source_of(c) for c in nbtools.load(path)["cells"]
                          if c["cell_type"] == "markdown")
@@ -161,7 +163,7 @@ def code_literals(source: str) -> set[float]:
     return values
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+@pytest.mark.parametrize("path", CHAPTERS, ids=CHAPTER_IDS)
 def test_every_number_the_prose_states_is_set_or_checked_in_code(path):
     """A decimal or a percentage in the text must be a setting of the code or checked by a hidden cell.
 

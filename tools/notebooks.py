@@ -79,6 +79,11 @@ def notebook_paths() -> list[Path]:
     return sorted(p for p in found if ".ipynb_checkpoints" not in p.parts)
 
 
+def chapter_paths() -> list[Path]:
+    """The chapters: notebooks named ``NN_topic.ipynb`` directly under book/ (not the appendices)."""
+    return [p for p in notebook_paths() if p.parent == ROOT / "book" and p.name[:2].isdigit()]
+
+
 def code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
     return [c for c in nb.cells if c.cell_type == "code"]
 

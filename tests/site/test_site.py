@@ -80,7 +80,7 @@ def test_colab_button_opens_this_notebook_on_main(notebook):
     assert expected in parse(page_of(notebook)).links, f"no Colab link {expected}"
 
 
-@pytest.mark.parametrize("notebook", nbtools.notebook_paths(),
+@pytest.mark.parametrize("notebook", nbtools.chapter_paths(),
                          ids=lambda p: str(p.relative_to(nbtools.ROOT)))
 def test_chapter_page_shows_executed_figures_and_formulas(notebook):
     page = page_of(notebook)
