@@ -27,23 +27,32 @@ from mtl_lessons.torch.scoring import fit_and_score, mtl_and_stl
 from mtl_lessons.torch.timing import seconds_per_step
 from mtl_lessons.torch.training import default_device, evaluate, fit, make_optimizer, to_tensors
 from mtl_lessons.torch.weighting import (
+    DWA,
+    MGDA,
     FixedWeights,
     GradientWeighting,
+    GradNorm,
     LossWeighting,
+    PCGrad,
     UncertaintyWeighting,
     Weighting,
+    from_torchjd,
 )
 
 torch.set_num_threads(int(os.environ.get("MTL_LESSONS_TORCH_THREADS", "1")))
 
 __all__ = [
+    "DWA",
+    "MGDA",
     "CopiesResult",
     "CrossStitchNet",
     "FixedWeights",
+    "GradNorm",
     "GradientWeighting",
     "HardSharingNet",
     "History",
     "LossWeighting",
+    "PCGrad",
     "MultiTaskNet",
     "Score",
     "SharingSetting",
@@ -55,6 +64,7 @@ __all__ = [
     "evaluate",
     "fit",
     "fit_and_score",
+    "from_torchjd",
     "gradient_cosine",
     "linear_probe",
     "make_optimizer",

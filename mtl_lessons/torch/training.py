@@ -105,6 +105,20 @@ def _shared_parameters(model: nn.Module) -> list[nn.Parameter]:
     return [p for p in shared if p.requires_grad]
 
 
+def _capture_features(model: nn.Module, weighting: Weighting) -> dict:
+    """For a weighting that reads the shared representation, a dict the model's trunk writes it to."""
+    captured: dict = {}
+    if not weighting.needs_features:
+        return captured
+    module = model.representation_module() if hasattr(model, "representation_module") else None
+    if module is None:
+        raise ValueError(f"{type(weighting).__name__} reads the shared representation, but this model has "
+                         "none: use a model whose tasks share layers (HardSharingNet, shared_layers >= 1)")
+    captured["handle"] = module.register_forward_hook(
+        lambda _module, _inputs, output: captured.__setitem__("features", output))
+    return captured
+
+
 def fit(
     model: nn.Module,
     data: MultiTaskData,
@@ -165,6 +179,7 @@ def fit(
     evaluated = {s: to_tensors(getattr(data, s), data.kinds, device) for s in eval_splits}
     step = make_optimizer(optimizer, [*model.parameters(), *weighting.parameters()], lr, weight_decay)
     shared = _shared_parameters(model)
+    captured = _capture_features(model, weighting)
     tasks = data.tasks
     position = {t: k for k, t in enumerate(tasks)}
     history = History(dict(data.kinds))
@@ -190,37 +205,42 @@ def fit(
                 for t in tasks:
                     yield (t,), orders[t][start: start + batch_size]
 
-    for epoch in epoch_range:
-        records = []  # per step: (tasks, losses, weights, batch size), summed once per epoch
-        for step_tasks, idx in batches():
-            xb = x if idx is None else x[idx]
-            outputs = model(xb) if len(step_tasks) == len(tasks) else model(xb, task=step_tasks[0])
-            losses = {t: task_loss(outputs[t], y[t] if idx is None else y[t][idx], data.kinds[t])
-                      for t in step_tasks}
-            step.zero_grad(set_to_none=True)
-            applied = weighting.backward(losses, shared, regulariser(model) if regulariser else None)
-            step.step()
-            records.append((step_tasks, torch.stack(list(losses.values())).detach(), applied,
-                            n if idx is None else len(idx)))
-        where = torch.tensor([position[t] for r in records for t in r[0]], device=device)
-        sizes = torch.tensor([float(r[3]) for r in records for _ in r[0]], device=device)
-        step_losses = torch.cat([r[1] for r in records]) * sizes
-        step_weights = torch.cat([r[2].to(device) for r in records]) * sizes
-        counts = torch.zeros(len(tasks), device=device).index_add_(0, where, sizes).clamp_min(1)
-        loss_sums = torch.zeros(len(tasks), device=device).index_add_(0, where, step_losses)
-        weight_sums = torch.zeros(len(tasks), device=device).index_add_(0, where, step_weights)
-        mean_loss = (loss_sums / counts).tolist()
-        for task, value in zip(tasks, mean_loss, strict=True):
-            if not math.isfinite(value):
-                raise FloatingPointError(
-                    f"the training loss of task {task!r} became {value} in epoch {epoch}: training "
-                    "diverged. Lower the learning rate, scale the targets or check the data.")
-        mean_weight = (weight_sums / counts).tolist()
-        epoch_losses = dict(zip(tasks, mean_loss, strict=True))
-        history.record_epoch(epoch_losses, dict(zip(tasks, mean_weight, strict=True)))
-        weighting.end_epoch(epoch_losses)
-        if epoch % eval_every == 0 or epoch == epochs:
-            for split, (xs, ys) in evaluated.items():
-                history.record_evaluation(epoch, split, _metrics(model, xs, ys, data.kinds))
+    try:
+        for epoch in epoch_range:
+            records = []  # per step: (tasks, losses, weights, batch size), summed once per epoch
+            for step_tasks, idx in batches():
+                xb = x if idx is None else x[idx]
+                outputs = model(xb) if len(step_tasks) == len(tasks) else model(xb, task=step_tasks[0])
+                losses = {t: task_loss(outputs[t], y[t] if idx is None else y[t][idx], data.kinds[t])
+                          for t in step_tasks}
+                step.zero_grad(set_to_none=True)
+                applied = weighting.backward(losses, shared, regulariser(model) if regulariser else None,
+                                             captured.get("features"))
+                step.step()
+                records.append((step_tasks, torch.stack(list(losses.values())).detach(), applied,
+                                n if idx is None else len(idx)))
+            where = torch.tensor([position[t] for r in records for t in r[0]], device=device)
+            sizes = torch.tensor([float(r[3]) for r in records for _ in r[0]], device=device)
+            step_losses = torch.cat([r[1] for r in records]) * sizes
+            step_weights = torch.cat([r[2].to(device) for r in records]) * sizes
+            counts = torch.zeros(len(tasks), device=device).index_add_(0, where, sizes).clamp_min(1)
+            loss_sums = torch.zeros(len(tasks), device=device).index_add_(0, where, step_losses)
+            weight_sums = torch.zeros(len(tasks), device=device).index_add_(0, where, step_weights)
+            mean_loss = (loss_sums / counts).tolist()
+            for task, value in zip(tasks, mean_loss, strict=True):
+                if not math.isfinite(value):
+                    raise FloatingPointError(
+                        f"the training loss of task {task!r} became {value} in epoch {epoch}: training "
+                        "diverged. Lower the learning rate, scale the targets or check the data.")
+            mean_weight = (weight_sums / counts).tolist()
+            epoch_losses = dict(zip(tasks, mean_loss, strict=True))
+            history.record_epoch(epoch_losses, dict(zip(tasks, mean_weight, strict=True)))
+            weighting.end_epoch(epoch_losses)
+            if epoch % eval_every == 0 or epoch == epochs:
+                for split, (xs, ys) in evaluated.items():
+                    history.record_evaluation(epoch, split, _metrics(model, xs, ys, data.kinds))
+    finally:
+        if "handle" in captured:
+            captured.pop("handle").remove()
     model.eval()
     return history

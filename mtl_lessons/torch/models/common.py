@@ -74,6 +74,10 @@ class MultiTaskNet(nn.Module):
         """Parameters that every task's loss reaches (none for networks that share nothing)."""
         return []
 
+    def representation_module(self) -> nn.Module | None:
+        """The module whose output is the representation every task reads (None if there is none)."""
+        return None
+
     def check_input(self, x: torch.Tensor, task: str | None = None) -> tuple[str, ...]:
         """The tasks to compute; a clear error for inputs of the wrong size or an unknown task."""
         features = math.prod(x.shape[1:]) if x.ndim >= 2 else -1

@@ -47,6 +47,10 @@ class HardSharingNet(MultiTaskNet):
         """Parameters that every task's loss reaches (empty when ``shared_layers == 0``)."""
         return list(self.trunk.parameters())
 
+    def representation_module(self) -> nn.Module | None:
+        """The trunk, whose output all heads read (None when nothing is shared)."""
+        return self.trunk if self.shared_layers > 0 else None
+
     def forward(self, x: torch.Tensor, task: str | None = None) -> dict[str, torch.Tensor]:
         """Outputs of every head, or of the one head named by ``task`` (alternating training)."""
         tasks = self.check_input(x, task)
