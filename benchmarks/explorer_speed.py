@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mtl_lessons.explorers import AlphaExplorer, SharingExplorer
+from mtl_lessons.explorers import AlphaExplorer, BalancingExplorer, SharingExplorer
 
 
 def update_seconds(box, control: str, values: Sequence[object]) -> float:
@@ -39,6 +39,15 @@ def sharing_explorer_update_s() -> float:
     return update_seconds(box, "lam", list(box.controls["lam"].options)[1:])  # every other lambda
 
 
+def balancing_explorer_update_s() -> float:
+    """The balancing explorer: a move to a method not trained yet at this scale (one network to train)."""
+    explorer = BalancingExplorer()
+    box = explorer.widget()  # draws uncertainty weighting at scale 100, p = 0.5 (and equal weights)
+    others = [m for m in explorer.methods if m not in ("equal weights", box.controls["method"].value)]
+    return update_seconds(box, "method", others)
+
+
 if __name__ == "__main__":
     print({"alpha_explorer_update_s": alpha_explorer_update_s(),
-           "sharing_explorer_update_s": sharing_explorer_update_s()})
+           "sharing_explorer_update_s": sharing_explorer_update_s(),
+           "balancing_explorer_update_s": balancing_explorer_update_s()})

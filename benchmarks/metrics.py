@@ -38,10 +38,15 @@ def training_speed() -> dict[str, float]:
 
 def explorer_speed() -> dict[str, float]:
     """Median seconds per slider move of the interactive explorers (benchmarks/explorer_speed.py)."""
-    from benchmarks.explorer_speed import alpha_explorer_update_s, sharing_explorer_update_s
+    from benchmarks.explorer_speed import (
+        alpha_explorer_update_s,
+        balancing_explorer_update_s,
+        sharing_explorer_update_s,
+    )
 
     return {"alpha_explorer_update_s": round(alpha_explorer_update_s(), 3),
-            "sharing_explorer_update_s": round(sharing_explorer_update_s(), 3)}
+            "sharing_explorer_update_s": round(sharing_explorer_update_s(), 3),
+            "balancing_explorer_update_s": round(balancing_explorer_update_s(), 3)}
 
 
 def sharing_cost() -> dict[str, float]:
@@ -51,4 +56,12 @@ def sharing_cost() -> dict[str, float]:
     return {**step_time_ratios(), **alternating_vs_joint_epoch()}
 
 
-METRICS: list[Callable[[], dict[str, float]]] = [import_times, training_speed, explorer_speed, sharing_cost]
+def balancing_cost() -> dict[str, float]:
+    """Each balancing method's step time over the plain sum, 2 and 5 tasks (benchmarks/balancing_cost.py)."""
+    from benchmarks.balancing_cost import step_ratios
+
+    return {**step_ratios(2), **step_ratios(5)}
+
+
+METRICS: list[Callable[[], dict[str, float]]] = [import_times, training_speed, explorer_speed, sharing_cost,
+                                                 balancing_cost]

@@ -12,6 +12,7 @@ from mtl_lessons.data.base import CLASSIFICATION, REGRESSION, MultiTaskData, Spl
 from mtl_lessons.data.digits import DIGIT_TASKS, digit_pairs
 from mtl_lessons.data.mechanisms import eavesdropping_tasks, sparse_linear_tasks, subspace_tasks
 from mtl_lessons.data.related import label_correlation, related_tasks
+from mtl_lessons.data.scaled import scaled_tasks
 from mtl_lessons.data.transforms import scale_task, select_tasks
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "label_correlation",
     "related_tasks",
     "scale_task",
+    "scaled_tasks",
     "select_tasks",
     "sparse_linear_tasks",
     "subspace_tasks",

@@ -5,12 +5,14 @@ plumbing that any chapter can use for its own figure is in :mod:`~mtl_lessons.ex
 """
 
 from mtl_lessons.explorers.alpha import AlphaExplorer, alpha_share, sweep_weights, weighted_test_loss
+from mtl_lessons.explorers.balancing import BalancingExplorer
 from mtl_lessons.explorers.base import Explorer
 from mtl_lessons.explorers.sharing import SharingExplorer
 from mtl_lessons.explorers.widgets import grid, live_explorer, static_twin
 
 __all__ = [
     "AlphaExplorer",
+    "BalancingExplorer",
     "Explorer",
     "SharingExplorer",
     "alpha_share",

@@ -13,6 +13,7 @@ import torch
 
 from mtl_lessons.history import History, Score
 from mtl_lessons.torch.batched import CopiesResult, SharingSetting, train_copies
+from mtl_lessons.torch.comparison import WeightingRuns, compare_weightings, target_variance
 from mtl_lessons.torch.gradients import gradient_cosine, shared_gradients, task_jacobian
 from mtl_lessons.torch.losses import mtl_loss, task_loss, task_metric
 from mtl_lessons.torch.models import (
@@ -59,6 +60,8 @@ __all__ = [
     "SoftSharingNet",
     "UncertaintyWeighting",
     "Weighting",
+    "WeightingRuns",
+    "compare_weightings",
     "count_parameters",
     "default_device",
     "evaluate",
@@ -74,6 +77,7 @@ __all__ = [
     "shared_gradients",
     "task_jacobian",
     "task_loss",
+    "target_variance",
     "task_metric",
     "to_tensors",
     "train_copies",

@@ -7,6 +7,7 @@ shortest vector has a closed form; for more, the Frank-Wolfe iteration of the pa
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from mtl_lessons._checks import check_float, check_int
@@ -46,19 +47,20 @@ def min_norm_weights(gramian: torch.Tensor, max_iters: int = 250, tolerance: flo
         return torch.ones(1, dtype=gramian.dtype, device=gramian.device)
     if tasks == 2:
         return two_task_min_norm(gramian)
-    weights = torch.full((tasks,), 1.0 / tasks, dtype=gramian.dtype, device=gramian.device)
+    # the iteration runs on the small (tasks, tasks) Gramian in NumPy: many tiny steps, no autograd
+    gram = gramian.detach().double().cpu().numpy()
+    weights = np.full(tasks, 1.0 / tasks)
     for _ in range(max_iters):
-        t = int(torch.argmin(gramian @ weights))  # the gradient least aligned with the current vector
-        corner = torch.zeros_like(weights)
-        corner[t] = 1.0
-        # the best point on the segment between the current vector u and g_t: a two-vector problem
-        uu, ut, tt = weights @ gramian @ weights, weights @ gramian[:, t], gramian[t, t]
-        pair = torch.stack([torch.stack([tt, ut]), torch.stack([ut, uu])])
-        step = two_task_min_norm(pair)[0]
-        weights = (1 - step) * weights + step * corner
+        t = int(np.argmin(gram @ weights))  # the gradient least aligned with the current vector
+        # the best point on the segment between the current vector u and g_t (two-vector closed form)
+        uu, ut, tt = weights @ gram @ weights, weights @ gram[:, t], gram[t, t]
+        distance = tt + uu - 2 * ut
+        step = 0.5 if distance <= 1e-12 * max(tt + uu, 1e-30) else min(max((uu - ut) / distance, 0.0), 1.0)
+        weights = (1 - step) * weights
+        weights[t] += step
         if step < tolerance:
             break
-    return weights
+    return torch.as_tensor(weights, dtype=gramian.dtype, device=gramian.device)
 
 
 class MGDA(GradientWeighting):
