@@ -120,9 +120,7 @@ class BalancingExplorer(Explorer):
             relative = runs.test / unit  # (seeds, tasks)
             right.bar(positions + offset, relative.mean(0), width=0.38, color=colour, label=label)
         right.set_xticks(positions, ["task 1", f"task 2 (×{scale:g})"])
-        right.set(yscale="log", ylabel="test MSE / target variance",
-                  title="Error left on each task (lower is better)")
-        right.minorticks_off()
+        right.set(ylabel="test MSE / target variance", title="Error left on each task (lower is better)")
         right.legend(loc="best", fontsize=8)
         figure.suptitle(f"{method}, task 2 scaled ×{scale:g}, task correlation p = {p:g}", fontsize=10)
 
@@ -152,5 +150,7 @@ class BalancingExplorer(Explorer):
         for method in methods:
             check_choice("method", method, tuple(self.methods))
         settings = [{"method": m, "scale": float(s), "p": float(p)} for s in scales for m in methods]
+        if len(scales) == 1:
+            return self.twin(settings, [s["method"] for s in settings], description="method")
         labels = [f"×{s['scale']:g}, {s['method']}" for s in settings]
         return self.twin(settings, labels, description="task 2 scale, method")
