@@ -22,7 +22,11 @@ SPLITS = ("train", "val", "test")
 
 @dataclass(frozen=True)
 class Split:
-    """One split: inputs ``x`` of shape ``(n, ...)`` and a target array ``(n,)`` per task."""
+    """One split: inputs ``x`` of shape ``(n, ...)`` and a target array per task.
+
+    A task's targets have shape ``(n,)``, one per example, or ``(n, ...)`` for dense tasks that
+    predict one value per position (a class or depth per pixel, a tag per word).
+    """
 
     x: np.ndarray
     y: dict[str, np.ndarray]
@@ -37,9 +41,9 @@ class Split:
             raise ValueError("x holds NaN or infinite values; every input must be a finite number")
         for task, targets in self.y.items():
             targets = np.asarray(targets)
-            if targets.shape != (len(self.x),):
+            if targets.ndim == 0 or targets.shape[0] != len(self.x):
                 raise ValueError(f"targets of task {task!r} have shape {targets.shape}; expected "
-                                 f"({len(self.x)},), one per example of x")
+                                 f"({len(self.x)},) or ({len(self.x)}, positions...), one row per example")
             if not np.all(np.isfinite(targets)):
                 raise ValueError(f"targets of task {task!r} hold NaN or infinite values")
 
@@ -50,6 +54,16 @@ class Split:
         """The first ``n`` examples (the splits are already shuffled)."""
         n = check_int("n", n, minimum=1, maximum=len(self))
         return Split(self.x[:n], {t: y[:n] for t, y in self.y.items()})
+
+    def select(self, rows: np.ndarray) -> Split:
+        """The examples at ``rows`` (indices or a boolean mask), for subsets chosen by a rule."""
+        rows = np.asarray(rows)
+        if rows.dtype == bool and rows.shape != (len(self),):
+            raise ValueError(f"a boolean mask needs one entry per example ({len(self)}); "
+                             f"got shape {rows.shape}")
+        if len(self.x[rows]) == 0:
+            raise ValueError("rows selects no example; a split needs at least one")
+        return Split(self.x[rows], {t: y[rows] for t, y in self.y.items()})
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,12 @@ from mtl_lessons.data.base import CLASSIFICATION, REGRESSION
 
 
 def task_loss(output: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Tensor:
-    """Mean loss of one task: squared error for regression, cross-entropy on logits otherwise."""
+    """Mean loss of one task: squared error for regression, cross-entropy on logits otherwise.
+
+    Dense tasks average over positions too: a regression map ``(n, H, W)`` against targets of the
+    same shape, or class logits ``(n, classes, positions...)`` against labels ``(n, positions...)``
+    (a class per pixel or per word), as ``torch.nn.functional.cross_entropy`` takes them.
+    """
     if kind == REGRESSION:
         if output.shape != target.shape:
             raise ValueError(
@@ -21,19 +26,20 @@ def task_loss(output: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Te
             )
         return F.mse_loss(output, target)
     if kind == CLASSIFICATION:
-        if output.ndim != 2 or target.ndim != 1 or output.shape[0] != target.shape[0]:
+        if output.ndim != target.ndim + 1 or output.shape[:1] + output.shape[2:] != target.shape:
             raise ValueError(
-                f"classification expects logits (n, classes) and integer targets (n,); got "
-                f"{tuple(output.shape)} and {tuple(target.shape)}"
+                f"classification expects logits (n, classes) and integer targets (n,), or logits "
+                f"(n, classes, positions...) and targets (n, positions...); got {tuple(output.shape)} "
+                f"and {tuple(target.shape)}"
             )
         return F.cross_entropy(output, target)
     raise ValueError(f"kind must be {REGRESSION!r} or {CLASSIFICATION!r}; got {kind!r}")
 
 
 def task_metric(output: torch.Tensor, target: torch.Tensor, kind: str) -> float:
-    """What the book reports per task: mean squared error (regression) or accuracy."""
+    """What the book reports per task: mean squared error (regression) or accuracy (over positions too)."""
     if kind == CLASSIFICATION:
-        return (output.argmax(dim=-1) == target).float().mean().item()
+        return (output.argmax(dim=1) == target).float().mean().item()
     return task_loss(output, target, kind).item()
 
 

@@ -11,6 +11,7 @@ import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -33,9 +34,13 @@ def default_device() -> torch.device:
 def to_tensors(
     split: Split, kinds: Mapping[str, str], device: torch.device | str | None = None
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """Inputs and per-task targets of a split as tensors on ``device`` (class labels as int64)."""
+    """Inputs and per-task targets of a split as tensors on ``device`` (class labels as int64).
+
+    Integer inputs (token ids for an embedding layer) stay integers, as int64; others become float32.
+    """
     device = torch.device(device) if device is not None else default_device()
-    x = torch.as_tensor(split.x, dtype=torch.float32, device=device)
+    x_dtype = torch.long if np.issubdtype(split.x.dtype, np.integer) else torch.float32
+    x = torch.as_tensor(split.x, dtype=x_dtype, device=device)
     y = {}
     for task, values in split.y.items():
         dtype = torch.long if kinds.get(task) == CLASSIFICATION else torch.float32

@@ -1,0 +1,10 @@
+"""Multi-task models in Keras 3: the same architectures and names as ``mtl_lessons.torch.models``.
+
+One module per architecture, as on the PyTorch side; ``common`` holds what they all use.
+"""
+
+from mtl_lessons.keras.models.common import Squeeze, count_parameters
+from mtl_lessons.keras.models.hard import HardSharingNet
+from mtl_lessons.keras.models.soft import SoftSharingNet
+
+__all__ = ["HardSharingNet", "SoftSharingNet", "Squeeze", "count_parameters"]
