@@ -14,7 +14,7 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 export MTL_LESSONS_PROGRESS := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test bench robustness setup assets browser sync lint clean
+.PHONY: book test bench robustness classroom setup assets browser sync lint clean
 
 # `make book` changes no tracked file: it only checks that the notebooks are stored as the
 # conventions say (`make sync` rewrites them), then builds, executing what the cache lacks.
@@ -31,8 +31,9 @@ test: setup assets browser
 	$(BIN)/ruff check .
 	$(PY) tools/notebooks.py check
 	PYTHONPATH=$(CURDIR)/tests/offline MTL_OFFLINE=1 MTL_STAGE_EXECUTION=$(CURDIR)/_build/.jupyter_cache \
-		$(PY) -m pytest tests book --ignore=tests/site -p tools.nbval_stage \
+		$(PY) -m pytest tests book --ignore=tests/site --ignore=tests/classroom -p tools.nbval_stage \
 		--nbval-lax --nbval-current-env -n 2 --dist loadfile -q
+	PYTHONPATH=$(CURDIR)/tests/offline MTL_OFFLINE=1 $(PY) -m pytest tests/classroom -n 2 --dist load -q
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	MTL_REQUIRE_SITE=1 $(PY) -m pytest tests/site -q
 
@@ -43,13 +44,21 @@ bench: setup
 robustness: setup
 	$(PY) benchmarks/robustness.py
 
+# The student edition (stubs, no solutions) and the instructor's autograder of every chapter,
+# written by otter-grader into _build/classroom/<chapter>/{student,autograder}/.
+classroom: setup
+	$(PY) -m mtl_lessons.classroom --out _build/classroom
+
 setup: $(ENV_STAMP)
 
-$(ENV_STAMP): requirements.txt pyproject.toml
+$(ENV_STAMP): requirements.txt requirements-colab.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	$(PY) -m pip check
+	rm -rf $(VENV)/colab-widgets
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --target $(VENV)/colab-widgets \
+		-r requirements-colab.txt
 	touch $@
 
 assets: $(ASSETS_STAMP)

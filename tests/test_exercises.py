@@ -16,7 +16,7 @@ def stub(x):
 
 
 def test_checker_handles_unfinished_wrong_broken_and_right_answers():
-    assert not check_square(stub) and "No answer yet" in str(check_square(stub))
+    assert not check_square(stub) and "Not attempted yet" in str(check_square(stub))
     assert not check_square(...) and not check_square(None)
     wrong = check_square(lambda x: x + x)
     assert not wrong and "returned 6; expected 9" in str(wrong)
@@ -48,5 +48,5 @@ def test_design_questions_explain_every_choice(module, name, right):
             feedback = check(letter)
             assert not feedback.ok and feedback.message.startswith(f"({letter}) does not fit:")
             assert len(feedback.message) > 40
-    assert "No answer yet" in check(...).message
+    assert "Not attempted yet" in check(...).message
     assert "one letter" in check("e").message and "one letter" in check(3).message

@@ -37,7 +37,7 @@ def test_mgda_gamma_right_wrong_and_unfinished():
     def unfinished(g1, g2):
         raise NotImplementedError
 
-    assert "No answer yet" in check_mgda_gamma(unfinished).message
+    assert "Not attempted yet" in check_mgda_gamma(unfinished).message
     unclipped = check_mgda_gamma(lambda g1, g2: float(np.dot(g2 - g1, g2) / np.sum((g1 - g2) ** 2)))
     assert not unclipped.ok and "clip" in unclipped.message
     swapped = check_mgda_gamma(lambda g1, g2: 1 - right_gamma(g1, g2))
@@ -57,7 +57,7 @@ def test_mgda_gamma_right_wrong_and_unfinished():
 
 def test_pcgrad_by_hand_right_and_typical_mistakes():
     assert check_pcgrad_by_hand([0.5, 1.5], [-1.0, 2.0], [-0.5, 3.5]).ok
-    assert "No answer yet" in check_pcgrad_by_hand(..., ..., ...).message
+    assert "Not attempted yet" in check_pcgrad_by_hand(..., ..., ...).message
     unchanged = check_pcgrad_by_hand([2.0, 1.0], [-3.0, 1.0], [-1.0, 2.0])
     assert not unchanged.ok and "conflict" in unchanged.message
     wrong_norm = check_pcgrad_by_hand([-1.0, 2.0], [-1.0, 2.0], [-2.0, 4.0])  # divided by |g1|^2
@@ -75,7 +75,7 @@ def test_pcgrad_by_hand_right_and_typical_mistakes():
 def test_dwa_weights_right_and_typical_mistakes():
     right = dwa_weights(list(DWA_HISTORY[2]), list(DWA_HISTORY[1]))
     assert check_dwa_weights(right).ok
-    assert "No answer yet" in check_dwa_weights(...).message
+    assert "Not attempted yet" in check_dwa_weights(...).message
     rates = DWA_HISTORY[2] / DWA_HISTORY[1]
 
     def dwa(r, t=2.0):
@@ -97,4 +97,4 @@ def test_rebalancing_plan_explains_every_choice():
         feedback = check_rebalancing_plan(wrong)
         assert not feedback.ok and feedback.message.startswith(f"({wrong}) does not fit")
     assert "one letter" in check_rebalancing_plan("e").message
-    assert "No answer yet" in check_rebalancing_plan(...).message
+    assert "Not attempted yet" in check_rebalancing_plan(...).message

@@ -36,7 +36,7 @@ def test_parameter_counts_right():
 
 def test_parameter_counts_unfinished():
     feedback = check_parameter_counts(..., ...)
-    assert not feedback.ok and "No answer yet" in feedback.message
+    assert not feedback.ok and "Not attempted yet" in feedback.message
     assert not check_parameter_counts(1474, None).ok
 
 
@@ -88,7 +88,7 @@ def test_reading_invalid_answers(answer):
 
 def test_reading_unfinished():
     feedback = check_negative_transfer_reading(...)
-    assert not feedback.ok and "No answer yet" in feedback.message
+    assert not feedback.ok and "Not attempted yet" in feedback.message
 
 
 def test_masked_mse_checker_accepts_the_right_loss_and_explains_wrong_ones():
@@ -116,7 +116,7 @@ def test_masked_mse_checker_accepts_the_right_loss_and_explains_wrong_ones():
     assert "every example" in check_masked_mse(everyone).message
     assert "divide by the number of labelled" in check_masked_mse(over_n).message
     assert "not NaN" in check_masked_mse(nan_when_empty).message
-    assert "No answer yet" in check_masked_mse(stub).message
+    assert "Not attempted yet" in check_masked_mse(stub).message
     assert "scalar tensor" in check_masked_mse(lambda p, t, m: 0.5).message
     assert "no gradient" in check_masked_mse(lambda p, t, m: right(p.detach(), t, m)).message
     assert not check_masked_mse(lambda p, t, m: torch.tensor(3.0)).ok

@@ -37,7 +37,7 @@ def test_check_uncertainty_optimum():
     right = ex.check_uncertainty_optimum(1 / (2 * l1), 1 / (2 * l2), total)
     assert right and "negative" in str(right)
     assert ex.check_uncertainty_optimum(10.0, 0.625, -0.6094)
-    assert "No answer yet" in str(ex.check_uncertainty_optimum(..., 0.625, total))
+    assert "Not attempted yet" in str(ex.check_uncertainty_optimum(..., 0.625, total))
     assert "1/(2L)" in str(ex.check_uncertainty_optimum(1 / l1, 1 / (2 * l2), total))
     assert "inversely proportional" in str(ex.check_uncertainty_optimum(10.0, l2, total))
     assert "derivative" in str(ex.check_uncertainty_optimum(3.0, 0.625, total))
@@ -49,7 +49,7 @@ def test_check_uncertainty_optimum():
 
 def test_check_article_b_parameters():
     assert ex.check_article_b_parameters(12618, 109386)
-    assert "No answer yet" in str(ex.check_article_b_parameters(..., 109386))
+    assert "Not attempted yet" in str(ex.check_article_b_parameters(..., 109386))
     assert "last axis only" in str(ex.check_article_b_parameters(109386, 109386))
     assert "biases" in str(ex.check_article_b_parameters(12416, 109386))
     assert "biases" in str(ex.check_article_b_parameters(12618, 109184))
@@ -66,7 +66,7 @@ def test_check_uncertainty_reading():
         assert not feedback and feedback.message == ex.UNCERTAINTY_FEEDBACK[letter]
     assert "one letter" in str(ex.check_uncertainty_reading("e"))
     assert "one letter" in str(ex.check_uncertainty_reading(2))
-    assert "No answer yet" in str(ex.check_uncertainty_reading(None))
+    assert "Not attempted yet" in str(ex.check_uncertainty_reading(None))
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +97,7 @@ def make_step(tf, weighted=True, update=True, losses_after=False, returns=True):
 def test_check_weighted_step(tf):
     right = ex.check_weighted_step(make_step(tf))
     assert right, str(right)
-    assert "No answer yet" in str(ex.check_weighted_step(stub))
+    assert "Not attempted yet" in str(ex.check_weighted_step(stub))
     unweighted = ex.check_weighted_step(make_step(tf, weighted=False))
     assert "multiply each task's loss by its alpha" in str(unweighted)
     assert "did not change" in str(ex.check_weighted_step(make_step(tf, update=False)))

@@ -62,7 +62,7 @@ def test_total_loss_common_mistakes_get_a_hint(mistake, hint):
 
 
 def test_total_loss_unfinished_and_malformed():
-    assert "No answer yet" in str(check_total_loss(...))
+    assert "Not attempted yet" in str(check_total_loss(...))
     assert "should be a number" in str(check_total_loss("two"))
     assert "too large" in str(check_total_loss(100.0))
 
@@ -112,8 +112,8 @@ def test_coupling_wrong_answers_get_a_hint(function, hint):
 
 
 def test_coupling_unfinished_and_malformed():
-    assert "No answer yet" in str(check_coupling(stub))
-    assert "No answer yet" in str(check_coupling(lambda columns, lam: ...))
+    assert "Not attempted yet" in str(check_coupling(stub))
+    assert "Not attempted yet" in str(check_coupling(lambda columns, lam: ...))
     assert "pass the function" in str(check_coupling(3.0))
     broken = check_coupling(lambda columns, lam: columns[7])
     assert not broken and "IndexError" in str(broken)
@@ -151,8 +151,8 @@ def test_loss_ratio_weights_wrong_answers_get_a_hint(function, hint):
 
 
 def test_loss_ratio_weights_unfinished():
-    assert "No answer yet" in str(check_loss_ratio_weights(stub))
-    assert "No answer yet" in str(check_loss_ratio_weights(lambda losses: None))
+    assert "Not attempted yet" in str(check_loss_ratio_weights(stub))
+    assert "Not attempted yet" in str(check_loss_ratio_weights(lambda losses: None))
     assert "pass the function" in str(check_loss_ratio_weights("alpha"))
 
 
@@ -167,7 +167,7 @@ def test_scale_explanation_right_and_wrong():
 
 
 def test_scale_explanation_unfinished_and_malformed():
-    assert "No answer yet" in str(check_scale_explanation(...))
+    assert "Not attempted yet" in str(check_scale_explanation(...))
     assert "choose one of" in str(check_scale_explanation("e"))
     assert "one letter as a string" in str(check_scale_explanation(2))
 
@@ -192,5 +192,5 @@ def test_choose_share_checker():
     assert check_choose_share(right).ok
     assert "raw errors" in check_choose_share(raw).message
     assert "ignores `importance`" in check_choose_share(no_importance).message
-    assert "No answer yet" in check_choose_share(stub).message
+    assert "Not attempted yet" in check_choose_share(stub).message
     assert "an int" in check_choose_share(lambda v, i: 0.5).message

@@ -49,8 +49,8 @@ def test_softmax_floor_wrong_answers_get_a_hint(wrong, hint):
 
 
 def test_softmax_floor_unfinished_and_malformed_answers():
-    assert "No answer yet" in str(check_softmax_floor(...))
-    assert "No answer yet" in str(check_softmax_floor(None))
+    assert "Not attempted yet" in str(check_softmax_floor(...))
+    assert "Not attempted yet" in str(check_softmax_floor(None))
     feedback = check_softmax_floor("two")
     assert not feedback and "should be a number" in str(feedback)
 
@@ -85,8 +85,8 @@ def test_partial_sharing_accepts_a_correct_model_and_the_package_equivalent():
 
 
 def test_partial_sharing_unfinished():
-    assert "No answer yet" in str(check_partial_sharing(stub))
-    assert "No answer yet" in str(check_partial_sharing(...))
+    assert "Not attempted yet" in str(check_partial_sharing(stub))
+    assert "Not attempted yet" in str(check_partial_sharing(...))
 
 
 @pytest.mark.parametrize(
@@ -126,8 +126,8 @@ def test_diagnosis_right_answer_in_several_spellings():
 
 
 def test_diagnosis_wrong_and_unfinished_answers():
-    assert "No answer yet" in str(check_diagnosis({n: ... for n in range(1, 6)}))
-    assert "No answer yet" in str(check_diagnosis(...))
+    assert "Not attempted yet" in str(check_diagnosis({n: ... for n in range(1, 6)}))
+    assert "Not attempted yet" in str(check_diagnosis(...))
     partly = dict(DIAGNOSIS) | {2: ...}
     assert not check_diagnosis(partly) and "symptom(s) [2] have no letter" in str(check_diagnosis(partly))
     swapped = dict(DIAGNOSIS) | {1: DIAGNOSIS[3], 3: DIAGNOSIS[1]}

@@ -35,7 +35,7 @@ def test_sharing_prediction(prediction, mean, sem, ok):
 
 
 def test_sharing_prediction_unfinished_and_malformed():
-    assert "No answer yet" in check_sharing_prediction(..., 0.1, 0.01).message
+    assert "Not attempted yet" in check_sharing_prediction(..., 0.1, 0.01).message
     assert "one of" in check_sharing_prediction("maybe", 0.1, 0.01).message
     assert "one of" in check_sharing_prediction(1, 0.1, 0.01).message
 
@@ -57,7 +57,7 @@ def test_spearman_unfinished():
     def stub(a, b):
         raise NotImplementedError
 
-    assert "No answer yet" in check_spearman(stub).message
+    assert "Not attempted yet" in check_spearman(stub).message
 
 
 @pytest.mark.parametrize(("function", "hint"), [
@@ -91,7 +91,7 @@ def test_support_scores_unfinished():
     def stub(coef, n_relevant):
         raise NotImplementedError
 
-    assert "No answer yet" in check_support_scores(stub).message
+    assert "Not attempted yet" in check_support_scores(stub).message
 
 
 def _no_tolerance(coef, n_relevant):

@@ -35,7 +35,7 @@ def test_cross_stitch_count_right():
 
 def test_cross_stitch_count_unfinished():
     feedback = check_cross_stitch_count(...)
-    assert not feedback.ok and "No answer yet" in feedback.message
+    assert not feedback.ok and "Not attempted yet" in feedback.message
 
 
 @pytest.mark.parametrize(
@@ -71,7 +71,7 @@ def test_off_diagonal_share_unfinished():
     def stub(stitch):
         raise NotImplementedError
 
-    assert "No answer yet" in check_off_diagonal_share(stub).message
+    assert "Not attempted yet" in check_off_diagonal_share(stub).message
 
 
 @pytest.mark.parametrize(
@@ -102,7 +102,7 @@ def test_choose_depth_unfinished():
     def stub(val_mse):
         raise NotImplementedError
 
-    assert "No answer yet" in check_choose_depth(stub).message
+    assert "Not attempted yet" in check_choose_depth(stub).message
 
 
 @pytest.mark.parametrize(

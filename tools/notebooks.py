@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import tomllib
 import yaml
 from nbformat.corpus.words import generate_corpus_id
 from nbstripout import strip_output
@@ -34,20 +35,35 @@ def repository() -> tuple[str, str]:
     return repo["url"].rstrip("/"), repo.get("branch", "main")
 
 
-def setup_cell_source(url: str | None = None, branch: str | None = None) -> str:
+def package_version() -> str:
+    """The version of mtl_lessons that pyproject.toml declares."""
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+
+
+def package_ref() -> str:
+    """The release tag the notebooks install mtl_lessons from in Colab: ``v`` + the package version.
+
+    A fixed ref, not a branch: a notebook opened later from an old copy of the book still gets the
+    package it was written for. Releasing a new package version means bumping the version in
+    pyproject.toml, `make sync`, and tagging that commit ``v<version>``.
+    """
+    return f"v{package_version()}"
+
+
+def setup_cell_source(url: str | None = None, ref: str | None = None) -> str:
     """The first code cell of every chapter: installs mtl_lessons in Colab, does nothing elsewhere."""
-    default_url, default_branch = repository()
-    url, branch = url or default_url, branch or default_branch
+    url, ref = url or repository()[0], ref or package_ref()
     return (
         "# Setup, the same in every chapter. In Colab it installs the book's helper package\n"
-        "# mtl_lessons from the book's repository (torch and TensorFlow stay as Colab has them).\n"
-        "# Anywhere else it does nothing: `make book` or `pip install -e .` installed it there.\n"
+        f"# mtl_lessons at its release {ref} from the book's repository; Colab's own torch,\n"
+        "# TensorFlow and ipywidgets stay as they are. Anywhere else it does nothing:\n"
+        "# `make book` or `pip install -e .` installed the package there.\n"
         "import sys\n"
         "\n"
         'if "google.colab" in sys.modules:\n'
         "    import subprocess\n"
         "\n"
-        f'    package = "mtl_lessons @ git+{url}@{branch}"\n'
+        f'    package = "mtl_lessons @ git+{url}@{ref}"\n'
         '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)'
     )
 

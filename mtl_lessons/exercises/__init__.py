@@ -1,7 +1,7 @@
 """Exercise checkers: each returns a :class:`Feedback` that tells a student what is wrong.
 
 A checker never crashes on an unfinished answer: a stub that still raises
-``NotImplementedError``, ``None`` or ``...`` gets "not answered yet"; an answer of the wrong type
+``NotImplementedError``, ``None`` or ``...`` gets "not attempted yet"; an answer of the wrong type
 or shape is told what was expected.
 """
 
@@ -14,15 +14,21 @@ from functools import wraps
 
 @dataclass(frozen=True)
 class Feedback:
-    """The verdict of a checker: ``ok`` and a message; shows as a coloured line in a notebook."""
+    """The verdict of a checker: ``ok`` and a message; shows as a coloured line in a notebook.
+
+    ``attempted`` is False only for an untouched stub, which is told so instead of "not yet".
+    """
 
     ok: bool
     message: str
+    attempted: bool = True
 
     def __bool__(self) -> bool:
         return self.ok
 
     def __str__(self) -> str:
+        if not self.attempted:
+            return self.message
         return ("Correct. " if self.ok else "Not yet. ") + self.message
 
     def _repr_html_(self) -> str:
@@ -34,7 +40,8 @@ class Feedback:
         return str(self)
 
 
-NOT_ANSWERED = Feedback(False, "No answer yet: replace the `...` or the NotImplementedError.")
+NOT_ANSWERED = Feedback(False, "Not attempted yet: replace the `...` (or the NotImplementedError) with your "
+                                "answer, then run the cell again.", attempted=False)
 
 
 def unanswered(answer: object) -> bool:

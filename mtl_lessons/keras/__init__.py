@@ -22,7 +22,14 @@ tf.get_logger().setLevel("ERROR")
 
 from mtl_lessons.history import History, Score  # noqa: E402
 from mtl_lessons.keras.losses import mtl_loss, task_loss, task_losses, task_metric  # noqa: E402
-from mtl_lessons.keras.models import HardSharingNet, SoftSharingNet, count_parameters  # noqa: E402
+from mtl_lessons.keras.models import (  # noqa: E402
+    HardSharingNet,
+    MMoENet,
+    OMoENet,
+    SoftSharingNet,
+    TextEncoderNet,
+    count_parameters,
+)
 from mtl_lessons.keras.training import compile_mtl, evaluate, fit, make_optimizer, split_targets  # noqa: E402
 from mtl_lessons.keras.weighting import FixedWeights, UncertaintyWeighting, Weighting  # noqa: E402
 
@@ -30,8 +37,11 @@ __all__ = [
     "FixedWeights",
     "HardSharingNet",
     "History",
+    "MMoENet",
+    "OMoENet",
     "Score",
     "SoftSharingNet",
+    "TextEncoderNet",
     "UncertaintyWeighting",
     "Weighting",
     "compile_mtl",

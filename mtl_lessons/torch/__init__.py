@@ -18,10 +18,17 @@ from mtl_lessons.torch.gradients import gradient_cosine, shared_gradients, task_
 from mtl_lessons.torch.losses import mtl_loss, task_loss, task_metric
 from mtl_lessons.torch.models import (
     CrossStitchNet,
+    CVRNet,
+    ESMMNet,
     HardSharingNet,
+    MMoENet,
     MultiTaskNet,
+    OMoENet,
+    SceneNet,
+    SequenceTaggerNet,
     SoftSharingNet,
     count_parameters,
+    positive_probabilities,
 )
 from mtl_lessons.torch.probes import linear_probe
 from mtl_lessons.torch.scoring import fit_and_score, mtl_and_stl
@@ -45,8 +52,11 @@ torch.set_num_threads(int(os.environ.get("MTL_LESSONS_TORCH_THREADS", "1")))
 __all__ = [
     "DWA",
     "MGDA",
+    "MMoENet",
+    "CVRNet",
     "CopiesResult",
     "CrossStitchNet",
+    "ESMMNet",
     "FixedWeights",
     "GradNorm",
     "GradientWeighting",
@@ -55,7 +65,10 @@ __all__ = [
     "LossWeighting",
     "PCGrad",
     "MultiTaskNet",
+    "OMoENet",
+    "SceneNet",
     "Score",
+    "SequenceTaggerNet",
     "SharingSetting",
     "SoftSharingNet",
     "UncertaintyWeighting",
@@ -63,6 +76,7 @@ __all__ = [
     "WeightingRuns",
     "compare_weightings",
     "count_parameters",
+    "positive_probabilities",
     "default_device",
     "evaluate",
     "fit",

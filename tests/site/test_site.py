@@ -1,35 +1,39 @@
-"""Checks on the built website (_build/html), which `make test` builds just before.
+"""Checks on the built website's files, which `make test` builds just before.
 
 Run alone, these tests skip when no site is built; `make test` sets MTL_REQUIRE_SITE=1 so that a
-missing site fails instead.
+missing site fails instead. MTL_SITE_DIR names another build than _build/html (see built_site.py).
 """
 
-import os
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from built_site import CACHE, REQUIRED, SITE, built, colab_url, toc_pages
 
-from tools import notebooks as nbtools
-
-SITE = nbtools.ROOT / "_build" / "html"
-
-if not (SITE / "index.html").exists():
-    if os.environ.get("MTL_REQUIRE_SITE") == "1":
+if not built():
+    if REQUIRED:
         raise RuntimeError(f"no website at {SITE}: the build step of `make test` failed")
     pytest.skip("the website is not built (run `make book`)", allow_module_level=True)
 
-PAGES = sorted(p for p in SITE.rglob("*.html") if "_static" not in p.parts)
+ALL_HTML = sorted(p for p in SITE.rglob("*.html") if "_static" not in p.parts)
+TOC = toc_pages()
+NOTEBOOK_PAGES = [p for p in TOC if p.is_notebook]
+CHAPTERS = [p for p in NOTEBOOK_PAGES if p.source.parent.name == "book" and p.source.name[:2].isdigit()]
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
 class Loads(HTMLParser):
-    """Collects every address a page loads by itself (scripts, styles, images, frames)."""
+    """Collects every address a page loads by itself (scripts, styles, images, frames) and links to."""
 
     def __init__(self) -> None:
         super().__init__()
         self.loads: list[str] = []
         self.links: list[str] = []
+        self.classes: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         a = dict(attrs)
@@ -41,6 +45,7 @@ class Loads(HTMLParser):
                 self.loads.append(a["href"])
         if tag == "a" and a.get("href"):
             self.links.append(a["href"])
+        self.classes.append(a.get("class") or "")
 
 
 def parse(page: Path) -> Loads:
@@ -49,11 +54,7 @@ def parse(page: Path) -> Loads:
     return parser
 
 
-def page_of(notebook: Path) -> Path:
-    return SITE / notebook.relative_to(nbtools.ROOT).with_suffix(".html")
-
-
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(SITE)))
+@pytest.mark.parametrize("page", ALL_HTML, ids=lambda p: str(p.relative_to(SITE)))
 def test_page_loads_nothing_from_outside(page):
     external = [u for u in parse(page).loads if re.match(r"^(https?:)?//", u)]
     assert external == [], f"{page.name} loads {external}"
@@ -62,32 +63,43 @@ def test_page_loads_nothing_from_outside(page):
         assert target.exists(), f"{page.name} loads {url}, which is not in the site"
 
 
+def test_every_toc_page_is_built():
+    assert TOC, "_toc.yml lists no page"
+    missing = [p.entry for p in TOC if not p.html.exists()]
+    assert missing == [], f"pages of _toc.yml missing from {SITE}: {missing}"
+
+
 def test_mathjax_is_served_by_the_site():
-    page = page_of(nbtools.notebook_paths()[0])
+    page = NOTEBOOK_PAGES[0].html
     mathjax = [u for u in parse(page).loads if "mathjax" in u.lower()]
     assert mathjax and all("_static/vendor/mathjax/" in u for u in mathjax)
     fonts = SITE / "_static" / "vendor" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2"
     assert any(fonts.glob("*.woff")), "MathJax fonts are missing from the site"
 
 
-@pytest.mark.parametrize("notebook", nbtools.notebook_paths(),
-                         ids=lambda p: str(p.relative_to(nbtools.ROOT)))
-def test_colab_button_opens_this_notebook_on_main(notebook):
-    url, branch = nbtools.repository()
-    owner_repo = url.split("github.com/", 1)[1]
-    relative = notebook.relative_to(nbtools.ROOT).as_posix()
-    expected = f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{relative}"
-    assert expected in parse(page_of(notebook)).links, f"no Colab link {expected}"
+def test_the_widget_manager_finds_its_fonts_in_the_site():
+    """The embed manager's stylesheet asks for its fonts beside its module, mapped to vendor/html-manager."""
+    manager = SITE / "_static" / "vendor" / "html-manager"
+    script = (manager / "embed-amd.js").read_text(encoding="utf-8")
+    fonts = set(re.findall(r'"([0-9a-f]{20}\.(?:woff2?|ttf|eot|svg))"', script))
+    assert fonts, "no font file named in the embed manager"
+    assert [f for f in sorted(fonts) if not (manager / f).exists()] == []
+    assert (SITE / "_static" / "mtl-widgets.js").exists()
 
 
-@pytest.mark.parametrize("notebook", nbtools.chapter_paths(),
-                         ids=lambda p: str(p.relative_to(nbtools.ROOT)))
-def test_chapter_page_shows_executed_figures_and_formulas(notebook):
-    page = page_of(notebook)
-    html = page.read_text(encoding="utf-8")
-    figures = [u for u in parse(page).loads if "_images/" in u and u.endswith((".png", ".svg", ".jpg"))]
+@pytest.mark.parametrize("page", NOTEBOOK_PAGES, ids=str)
+def test_colab_button_opens_this_notebook_on_main(page):
+    colab = [u for u in parse(page.html).links if "colab.research.google.com" in u]
+    assert colab, f"no Colab link on {page.entry}"
+    assert set(colab) == {colab_url(page)}, f"Colab links {set(colab)}; expected {colab_url(page)}"
+
+
+@pytest.mark.parametrize("page", CHAPTERS, ids=str)
+def test_chapter_page_shows_executed_figures_and_formulas(page):
+    html = page.html.read_text(encoding="utf-8")
+    figures = [u for u in parse(page.html).loads if "_images/" in u and u.endswith((".png", ".svg", ".jpg"))]
     figures += ["inline"] * html.count("data:image/png")
-    least = 5 if notebook.stem == "01_concepts" else 1
+    least = 5 if page.source.stem == "01_concepts" else 1
     assert len(figures) >= least, f"{len(figures)} executed figures; expected at least {least}"
     assert "class=\"math" in html or "\\(" in html, "no formula on the page"
     assert "Traceback" not in html, "an error is shown on the page"
@@ -95,20 +107,59 @@ def test_chapter_page_shows_executed_figures_and_formulas(notebook):
         "a hidden assert cell is visible on the page")
 
 
-@pytest.mark.skipif(os.environ.get("MTL_REQUIRE_SITE") != "1", reason="checks the build of `make test`")
+def executed(page):
+    """The notebook of a page with the outputs the site was built from (the execution cache)."""
+    import nbformat
+    from jupyter_cache import get_cache
+
+    notebook = nbformat.read(page.source, as_version=4)
+    try:
+        _, merged = get_cache(str(CACHE)).merge_match_into_notebook(notebook)
+    except KeyError:
+        pytest.fail(f"{page.source.name}: no execution in {CACHE} matches the notebook")
+    return merged
+
+
+@pytest.mark.parametrize("page", NOTEBOOK_PAGES, ids=str)
+def test_a_live_explorer_says_where_it_runs_instead_of_showing_an_empty_cell(page):
+    """A cell whose widget the site cannot show (output removed, or no saved state) gets the note."""
+    html = page.html.read_text(encoding="utf-8")
+    state = re.search(rf'<script type="{re.escape(WIDGET_STATE)}">(.*?)</script>', html, re.S)
+    saved = set(json.loads(state.group(1))["state"]) if state else set()
+    shown_views = re.findall(rf'<script type="{re.escape(WIDGET_VIEW)}">(.*?)</script>', html, re.S)
+    unsaved = [v for v in shown_views if json.loads(v)["model_id"] not in saved]
+    assert unsaved == [], f"widgets shown without their state (an empty box on the site): {unsaved}"
+    live = 0
+    for cell in executed(page).cells:
+        if cell.cell_type != "code":
+            continue
+        tags = cell.metadata.get("tags", [])
+        views = [o["data"][WIDGET_VIEW]["model_id"] for o in cell.get("outputs", [])
+                 if WIDGET_VIEW in o.get("data", {})]
+        removed = "remove-output" in tags or "remove_output" in tags
+        if "live-explorer" in tags or (views and (removed or not set(views) <= saved)):
+            live += 1
+    notes = re.findall(r'<div class="[^"]*\blive-explorer\b[^"]*">(.*?)</div>', html, re.S)
+    assert len(notes) == live, f"{live} live explorers on the page, {len(notes)} notes saying where they run"
+    for note in notes:
+        assert f'href="{colab_url(page)}"' in note and "Jupyter" in note, note
+
+
+@pytest.mark.skipif(not REQUIRED, reason="checks the build of `make test`")
 def test_the_site_shows_the_execution_that_nbval_checked():
     """`make test` executes each notebook once, with nbval; the build must not have run one again."""
     import nbformat
     from jupyter_cache import get_cache
 
-    cache = get_cache(str(nbtools.ROOT / "_build" / ".jupyter_cache"))
-    for notebook in nbtools.notebook_paths():
-        record = cache.match_cache_notebook(nbformat.read(notebook, as_version=4))
-        assert record.data.get("executed_by") == "nbval", f"{notebook.name} was executed again by the build"
+    cache = get_cache(str(CACHE))
+    for page in NOTEBOOK_PAGES:
+        record = cache.match_cache_notebook(nbformat.read(page.source, as_version=4))
+        assert record.data.get("executed_by") == "nbval", (
+            f"{page.source.name} was executed again by the build")
 
 
 def test_execution_status_page_lists_every_chapter():
     html = (SITE / "book" / "appendix" / "execution_status.html").read_text(encoding="utf-8")
-    for notebook in nbtools.notebook_paths():
-        assert notebook.stem in html, f"{notebook.stem} missing from the execution table"
+    for page in NOTEBOOK_PAGES:
+        assert page.source.stem in html, f"{page.source.stem} missing from the execution table"
     assert "<table" in html

@@ -5,6 +5,9 @@ One module per architecture, as on the PyTorch side; ``common`` holds what they 
 
 from mtl_lessons.keras.models.common import Squeeze, count_parameters
 from mtl_lessons.keras.models.hard import HardSharingNet
+from mtl_lessons.keras.models.mmoe import MMoENet, OMoENet
 from mtl_lessons.keras.models.soft import SoftSharingNet
+from mtl_lessons.keras.models.text import TextEncoderNet
 
-__all__ = ["HardSharingNet", "SoftSharingNet", "Squeeze", "count_parameters"]
+__all__ = ["HardSharingNet", "MMoENet", "OMoENet", "SoftSharingNet", "Squeeze", "TextEncoderNet",
+           "count_parameters"]

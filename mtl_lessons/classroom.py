@@ -1,0 +1,242 @@
+"""Student editions and autograders of the book's chapters, made with otter-grader.
+
+    python -m mtl_lessons.classroom [--out DIR] [notebook.ipynb ...]       (`make classroom`)
+
+Every exercise of a chapter is written the same way: an ``{exercise}`` cell with a label, a stub
+code cell that ends with a checker call (``check_dwa_weights(weights_epoch_4)``), then a
+dropdown solution between ``{solution-start}`` and ``{solution-end}``. This module turns a chapter
+into the master notebook of otter-grader's Otter Assign (each exercise a question whose prompt is
+the stub, whose solution is the book's solution, and whose test calls the same checker), and
+otter-grader writes the two editions from it: the student notebook, with the solutions removed and
+the stubs left, and the instructor's autograder (``autograder.zip``) that grades a submitted
+notebook with ``otter run``. A failed test reports the checker's own feedback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_raw_cell
+
+EXERCISE = re.compile(r"```\{exercise\}[^\n]*\n:label:\s*(\S+)")
+SOLUTION_START = re.compile(r"```\{solution-start\}\s*(\S+)")
+SOLUTION_HEADER = re.compile(r"\A```\{solution-start\}[^\n]*\n(?::[^\n]*\n)*```\s*")
+SOLUTION_END = re.compile(r"^```\{solution-end\}[ \t]*\n```[ \t]*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise of a chapter: its label, its cells, and the checker call that grades it."""
+
+    label: str
+    prompt: list[nbformat.NotebookNode]  # the exercise text and the stub cell
+    solution: list[nbformat.NotebookNode]  # the explanation and the solution's code cells
+    checker: str  # the checker's name, e.g. "check_dwa_weights"
+    call: str  # the stub's checker call, e.g. "check_dwa_weights(weights_epoch_4)"
+    arguments: tuple[str, ...]  # the variables that call reads (the stub's answers, chapter results)
+    module: str  # where the checker lives, e.g. "mtl_lessons.exercises.balancing"
+
+    @property
+    def question(self) -> str:
+        """The name otter-grader gives the question (and its test file)."""
+        return self.label.replace("-", "_")
+
+
+def _checker_call(stub: str, label: str) -> tuple[str, str | None, str, tuple[str, ...]]:
+    """The stub's last statement, a checker call: (checker, module alias or None, call, names read).
+
+    ``check_x(a, b[0])`` and ``alias.check_x(a)`` both count; the call is returned with the
+    checker as a plain name, and the names are the variables its arguments read.
+    """
+    try:
+        last = ast.parse(stub).body[-1]
+    except (SyntaxError, IndexError) as error:
+        raise ValueError(f"exercise {label}: its stub cell is not valid Python ending in a checker "
+                         "call") from error
+    call = last.value if isinstance(last, ast.Expr) else None
+    function = getattr(call, "func", None)
+    if isinstance(function, ast.Name):
+        checker, alias = function.id, None
+    elif isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name):
+        checker, alias = function.attr, function.value.id
+    else:
+        checker, alias = "", None
+    if not isinstance(call, ast.Call) or not checker.startswith("check_"):
+        raise ValueError(f"exercise {label}: the stub cell must end with a call check_xxx(...) of the "
+                         f"exercise's checker; it ends with {ast.unparse(last)!r}")
+    call.func = ast.Name(checker)
+    names = tuple(dict.fromkeys(n.id for arg in [*call.args, *call.keywords] for n in ast.walk(arg)
+                                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)))
+    return checker, alias, ast.unparse(call), names
+
+
+def _checker_module(checker: str, alias: str | None, cells: list[nbformat.NotebookNode]) -> str:
+    """The module that defines ``checker``, from the chapter's imports (of the checker or its module)."""
+    for cell in cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if alias is None and isinstance(node, ast.ImportFrom):
+                if any(a.name == checker for a in node.names):
+                    return node.module
+            if alias is not None and isinstance(node, ast.ImportFrom):
+                for name in node.names:
+                    if (name.asname or name.name) == alias:
+                        return f"{node.module}.{name.name}"
+            if alias is not None and isinstance(node, ast.Import):
+                for name in node.names:
+                    if (name.asname or name.name) == alias:
+                        return name.name
+    raise ValueError(f"no cell of the chapter imports {checker if alias is None else alias}")
+
+
+def find_exercises(nb: nbformat.NotebookNode) -> tuple[list, list[Exercise]]:
+    """Split a chapter into its cells (exercises replaced by placeholders) and its exercises."""
+    cells, exercises = [], []
+    source = list(nb.cells)  # a cell that ends one solution may begin the next exercise
+    i = 0
+    while i < len(source):
+        cell = source[i]
+        match = EXERCISE.search(cell.source) if cell.cell_type == "markdown" else None
+        if not match:
+            cells.append(cell)
+            i += 1
+            continue
+        label = match.group(1)
+        stub = source[i + 1] if i + 1 < len(source) else None
+        if stub is None or stub.cell_type != "code":
+            raise ValueError(f"exercise {label}: the cell after the exercise must be its stub code cell")
+        start = next((k for k in range(i + 2, len(source)) if source[k].cell_type == "markdown"
+                      and SOLUTION_START.search(source[k].source)), None)
+        end = next((k for k in range(i + 2, len(source)) if source[k].cell_type == "markdown"
+                    and SOLUTION_END.search(source[k].source)), None)
+        if start is None or end is None or not start < end:
+            raise ValueError(f"exercise {label}: no {{solution-start}} ... {{solution-end}} after its stub")
+        if SOLUTION_START.search(source[start].source).group(1) != label:
+            raise ValueError(f"exercise {label}: the solution that follows is labelled for another exercise")
+        checker, alias, call, arguments = _checker_call(stub.source, label)
+        before, after = SOLUTION_END.split(source[end].source, maxsplit=1)
+        solution = [c for c in source[start:end] if "remove-cell" not in c.metadata.get("tags", [])]
+        if before.strip():  # the end of the explanation shares the cell with {solution-end}
+            solution.append(new_markdown_cell(before.strip()))
+        exercises.append(Exercise(label, [cell, stub], solution, checker, call, arguments,
+                                  _checker_module(checker, alias, source[: i + 2])))
+        cells.append(exercises[-1])
+        if after.strip():  # the text after {solution-end} in its cell: read it as the next cell
+            source[end] = new_markdown_cell(after.strip())
+            i = end
+        else:
+            i = end + 1
+    return cells, exercises
+
+
+def _test_cell(exercise: Exercise) -> nbformat.NotebookNode:
+    """Otter's exception-based test: the chapter's checker, its feedback as the failure message."""
+    names = ", ".join(exercise.arguments)
+    return new_code_cell(
+        f"def test_{exercise.question}({names}):\n"
+        f"    from {exercise.module} import {exercise.checker}\n"
+        f"    feedback = {exercise.call}\n"
+        f"    assert feedback.ok, str(feedback)\n"
+        f"\n"
+        f"test_{exercise.question}({names})"
+    )
+
+
+def _answer_cell(exercise: Exercise) -> nbformat.NotebookNode:
+    """One code cell: the stub, then the book's solution in a block that the student edition drops.
+
+    The stub runs in both editions (it may hold code the exercise needs besides the placeholders);
+    in the instructor's edition the solution that follows it replaces the placeholders.
+    """
+    stub = exercise.prompt[1].source.strip("\n")
+    solution = "\n\n".join(c.source.strip("\n") for c in exercise.solution if c.cell_type == "code")
+    return new_code_cell(f"{stub}\n# BEGIN SOLUTION NO PROMPT\n{solution}\n# END SOLUTION")
+
+
+def otter_master(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """The Otter Assign master notebook of one chapter: one question per exercise, one point each."""
+    cells, exercises = find_exercises(nb)
+    if not exercises:
+        raise ValueError(f"{name} has no exercises")
+    config = (f"# ASSIGNMENT CONFIG\nname: {name}\ninit_cell: false\ncheck_all_cell: false\n"
+              "export_cell: false\nrun_tests: false\nsolutions_pdf: false\ngenerate: true\n"
+              "tests:\n  ok_format: false\n")
+    master = [new_raw_cell(config)]
+    for item in cells:
+        if not isinstance(item, Exercise):
+            master.append(item)
+            continue
+        texts = [SOLUTION_HEADER.sub("", c.source, count=1).strip() for c in item.solution
+                 if c.cell_type == "markdown"]
+        texts = [t for t in texts if t]
+        explanation = [new_markdown_cell(("**Solution.** " if k == 0 else "") + text)
+                       for k, text in enumerate(texts)]
+        master += [new_raw_cell(f"# BEGIN QUESTION\nname: {item.question}\npoints: 1\ncheck_cell: false"),
+                   item.prompt[0], new_raw_cell("# BEGIN SOLUTION"), _answer_cell(item), *explanation,
+                   new_raw_cell("# END SOLUTION"), new_raw_cell("# BEGIN TESTS"), _test_cell(item),
+                   new_raw_cell("# END TESTS"), new_raw_cell("# END QUESTION")]
+    return nbformat.v4.new_notebook(cells=master, metadata=nb.metadata)
+
+
+def write_editions(notebook: Path, out: Path) -> dict[str, Path]:
+    """Run Otter Assign on a chapter; return the paths of the student notebook and the autograder."""
+    notebook, out = Path(notebook), Path(out)
+    name = notebook.stem
+    nb = nbformat.read(notebook, as_version=4)
+    with tempfile.TemporaryDirectory() as work:
+        master = Path(work) / f"{name}.ipynb"
+        nbformat.write(otter_master(nb, name), master)
+        target = out / name
+        shutil.rmtree(target, ignore_errors=True)
+        command = [sys.executable, "-m", "otter", "assign", "--no-run-tests", str(master), str(target)]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"otter assign failed on {notebook.name}:\n{done.stdout}\n{done.stderr}")
+    zips = sorted((target / "autograder").glob("*.zip"))
+    return {"student": target / "student" / f"{name}.ipynb",
+            "solution": target / "autograder" / f"{name}.ipynb",
+            "autograder": zips[0] if zips else target / "autograder" / "autograder.zip"}
+
+
+def grade(autograder: Path, submission: Path) -> dict[str, tuple[float, float, str]]:
+    """Grade one submitted notebook with otter-grader: ``{question: (score, possible, feedback)}``."""
+    from otter.run import main as otter_run
+
+    with tempfile.TemporaryDirectory() as work:
+        results = otter_run(str(submission), autograder=str(autograder), output_dir=work, no_logo=True)
+    report = {}
+    for question, result in results.results.items():
+        messages = [test.message or "" for test in getattr(result, "test_case_results", [])]
+        report[question] = (float(result.score), float(result.possible), "\n".join(m for m in messages if m))
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="*", type=Path,
+                        help="chapters (default: every chapter with exercises)")
+    parser.add_argument("--out", type=Path, default=Path("_build/classroom"))
+    args = parser.parse_args(argv)
+    notebooks = args.notebooks or sorted(Path("book").glob("[0-9]*.ipynb"))
+    for notebook in notebooks:
+        paths = write_editions(notebook, args.out)
+        print(f"{notebook.name}: student edition {paths['student']}, autograder {paths['autograder']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

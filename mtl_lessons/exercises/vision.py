@@ -1,0 +1,175 @@
+"""Checkers for the exercises of the chapter on vision: IoU by hand, heads for new tasks, a design plan.
+
+Each returns a :class:`~mtl_lessons.exercises.Feedback` that names the typical mistake, never
+crashes on an unfinished stub, and accepts every correct answer. The reference values come from
+the package's own metrics (:mod:`mtl_lessons.torch.metrics`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from mtl_lessons.exercises import Feedback, as_number, checker, multiple_choice
+
+# Exercise 1: IoU by hand ----------------------------------------------------------------------
+
+IOU_TRUTH = np.array([[0, 0, 0, 0],
+                      [0, 1, 1, 0],
+                      [0, 1, 1, 0],
+                      [0, 0, 0, 0]])
+IOU_PREDICTION = np.array([[0, 0, 0, 0],
+                           [0, 1, 1, 1],
+                           [0, 1, 0, 1],
+                           [0, 0, 0, 0]])
+
+
+def _iou(prediction: np.ndarray, truth: np.ndarray, label: int) -> float:
+    mine, true = prediction == label, truth == label
+    return float((mine & true).sum() / (mine | true).sum())
+
+
+@checker
+def check_iou_by_hand(iou_disc: object, miou: object) -> Feedback:
+    """Exercise 1: the disc's IoU and the mean IoU (background and disc) of the exercise's 4 x 4 masks."""
+    disc = as_number(iou_disc, "`iou_disc`")
+    if isinstance(disc, Feedback):
+        return disc
+    mean = as_number(miou, "`miou`")
+    if isinstance(mean, Feedback):
+        return mean
+    truth, prediction = IOU_TRUTH, IOU_PREDICTION
+    hits = int(((prediction == 1) & (truth == 1)).sum())
+    right = {"disc": _iou(prediction, truth, 1), "background": _iou(prediction, truth, 0)}
+    expected_mean = (right["disc"] + right["background"]) / 2
+    if not np.isclose(disc, right["disc"], atol=5e-3):
+        wrong = {hits / (truth == 1).sum(): "the share of the true disc that was found (recall)",
+                 hits / (prediction == 1).sum(): "the share of the predicted disc that is right (precision)",
+                 2 * hits / ((truth == 1).sum() + (prediction == 1).sum()): "the Dice coefficient"}
+        for value, name in wrong.items():
+            if np.isclose(disc, value, atol=5e-3):
+                return Feedback(False, f"`iou_disc` = {disc:.3g} is {name}. IoU divides the intersection "
+                                       f"({hits} pixels) by the union: pixels that are disc in the truth, "
+                                       "in the prediction, or in both.")
+        return Feedback(False, f"`iou_disc` = {disc:.3g}. Count the pixels that are disc in both masks "
+                               "(intersection) and in either (union), and divide.")
+    if np.isclose(mean, expected_mean, atol=5e-3):
+        return Feedback(True, f"IoU of the disc {right['disc']:.3g}, of the background "
+                              f"{right['background']:.3g}, mean {expected_mean:.3g}; the pixel accuracy, "
+                              f"{(prediction == truth).mean():.3g}, is higher because the easy background "
+                              "dominates it.")
+    if np.isclose(mean, (prediction == truth).mean(), atol=5e-3):
+        return Feedback(False, "`miou` is the pixel accuracy, the share of right pixels. The mean IoU "
+                               "averages the IoU of each class, background and disc.")
+    if np.isclose(mean, right["disc"], atol=5e-3) or np.isclose(mean, right["background"], atol=5e-3):
+        return Feedback(False, "`miou` is one class's IoU; the mean IoU averages over both classes "
+                               "(background included).")
+    return Feedback(False, f"`miou` = {mean:.3g}. Compute the background's IoU the same way as the disc's, "
+                           "then average the two.")
+
+
+# Exercise 2: heads for new tasks --------------------------------------------------------------
+
+NEW_HEADS_BATCH, NEW_HEADS_SIZE = 8, 24
+NEW_HEADS = {  # task: (kind, output shape) for a batch of 8 images of 24 x 24 pixels
+    "normals": ("regression", (8, 3, 24, 24)),
+    "edges": ("classification", (8, 2, 24, 24)),
+    "has_triangle": ("classification", (8, 2)),
+}
+
+
+def _head_feedback(task: str, kind: object, shape: tuple[int, ...]) -> Feedback | None:
+    """Specific feedback for one task's (kind, shape), or None when it is right."""
+    n, s = NEW_HEADS_BATCH, NEW_HEADS_SIZE
+    if task == "normals":
+        if kind != "regression":
+            return Feedback(False, "normals: a surface normal is a direction, three real numbers per pixel; "
+                                   "it is regressed, not classified.")
+        if shape == (n, 1, s, s) or shape == (n, s, s):
+            return Feedback(False, "normals: one number per pixel is a depth; a normal has three "
+                                   "components (x, y, z), so the head outputs 3 channels.")
+        if shape == (n, 3):
+            return Feedback(False, "normals: every pixel has its own normal; the output is a map.")
+        if shape != (n, 3, s, s):
+            return Feedback(False, f"normals: expected three values per pixel, shape {(n, 3, s, s)}; "
+                                   f"got {shape}.")
+    elif task == "edges":
+        if kind != "classification":
+            return Feedback(False, "edges: a pixel is on an edge or not, a yes/no label per pixel; that is "
+                                   "classification (two classes), not regression.")
+        if shape in ((n, 2), (n, 1)):
+            return Feedback(False, "edges: the label is per pixel, so the output is a map of logits.")
+        if shape not in ((n, 2, s, s), (n, 1, s, s)):
+            return Feedback(False, f"edges: expected logits for two classes per pixel, shape {(n, 2, s, s)}; "
+                                   f"got {shape}.")
+    elif task == "has_triangle":
+        if kind != "classification":
+            return Feedback(False, "has_triangle: yes or no for the whole image is classification.")
+        if len(shape) == 4 or len(shape) == 3:
+            return Feedback(False, "has_triangle: one answer per image, not per pixel: pool the feature map, "
+                                   "then output the logits of the two classes.")
+        if shape not in ((n, 2), (n, 1)):
+            return Feedback(False, f"has_triangle: expected the logits of two classes per image, shape "
+                                   f"{(n, 2)}; got {shape}.")
+    return None
+
+
+@checker
+def check_new_heads(new_heads: object) -> Feedback:
+    """Exercise 2: the kind and the output shape of a head for each of three new tasks."""
+    if not isinstance(new_heads, Mapping):
+        return Feedback(False, "Give a dict {task: (kind, output shape)}, such as "
+                               "{'normals': ('regression', (8, 3, 24, 24)), ...}.")
+    missing = sorted(set(NEW_HEADS) - set(new_heads))
+    if missing:
+        return Feedback(False, f"Give an answer for every task; missing: {missing}.")
+    notes = []
+    for task in NEW_HEADS:
+        answer = new_heads[task]
+        if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+            return Feedback(False, f"{task}: give a pair (kind, output shape); got {answer!r}.")
+        kind, shape = answer
+        kind = kind.strip().lower() if isinstance(kind, str) else kind
+        if kind not in ("regression", "classification"):
+            return Feedback(False, f"{task}: the kind is 'regression' or 'classification'; got {kind!r}.")
+        try:
+            shape = tuple(int(k) for k in shape)
+        except (TypeError, ValueError):
+            return Feedback(False, f"{task}: the output shape should be a tuple of ints such as (8, 2); "
+                                   f"got {shape!r}.")
+        wrong = _head_feedback(task, kind, shape)
+        if wrong is not None:
+            return wrong
+        if shape[1:2] == (1,) and kind == "classification":
+            notes.append(f"{task} with one logit works with a binary cross-entropy; the book's "
+                         "classification loss takes one logit per class (2)")
+    message = ("Normals: three values per pixel, regressed (often with a loss on the angle); edges: two "
+               "classes per pixel, rare positives, so weight them; has_triangle: two classes per image, "
+               "from the pooled features.")
+    return Feedback(True, message + (" Note: " + "; ".join(notes) + "." if notes else ""))
+
+
+# Exercise 3: a plan for a dense multi-task network --------------------------------------------
+
+_PLAN = {
+    "a": "One measurement of one design at one budget says nothing about multi-task learning in "
+         "vision: it says that this encoder, shared this way, lost to separate networks here. How "
+         "much to share, and how to weight the tasks, are open choices still to be compared.",
+    "b": "Sharing is a design choice with a cost per task: compare a few designs (branch the encoder "
+         "earlier or later, a wider shared encoder, other task weights) against separate networks of "
+         "the same budget, chosen on validation data over several seeds, and keep what is best for the "
+         "tasks that matter.",
+    "c": "More tasks add more pulls on the same few shared channels; with no reason to expect that "
+         "they help segmentation or depth, the competition grows, and the chapter's comparison would "
+         "have to be run again anyway.",
+    "d": "An average over tasks of relative changes hides exactly what the chapter found: one task "
+         "gained while two lost. Report and decide per task; a weighted average needs weights that say "
+         "what each task is worth to you.",
+}
+
+
+@checker
+def check_dense_plan(answer: object) -> Feedback:
+    """Exercise 3: what to do when a shared dense network loses on two tasks and gains on one."""
+    return multiple_choice(answer, "b", _PLAN)

@@ -1,0 +1,84 @@
+"""How a chapter becomes an Otter Assign master notebook (fast; tests/classroom grades the editions)."""
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from mtl_lessons.classroom import find_exercises, otter_master
+
+
+def chapter(stub="weights = ...\ncheck_dwa_weights(weights)", label="tiny-ex-1", solution_label=None):
+    cells = [new_markdown_cell("# Tiny"),
+             new_code_cell("from mtl_lessons.exercises.balancing import check_dwa_weights"),
+             new_markdown_cell(f"```{{exercise}} DWA\n:label: {label}\n\nCompute.\n```"),
+             new_code_cell(stub),
+             new_markdown_cell(f"```{{solution-start}} {solution_label or label}\n:class: dropdown\n```\n"
+                               "Because."),
+             new_code_cell("weights = [1.0, 1.0, 1.0]\ncheck_dwa_weights(weights)"),
+             new_code_cell("assert True"),
+             new_markdown_cell("```{solution-end}\n```\n\n## References\n\n- A paper.")]
+    cells[6].metadata["tags"] = ["remove-cell"]
+    return new_notebook(cells=cells)
+
+
+def test_an_exercise_is_found_with_its_stub_solution_and_checker():
+    cells, exercises = find_exercises(chapter())
+    (exercise,) = exercises
+    assert exercise.label == "tiny-ex-1" and exercise.question == "tiny_ex_1"
+    assert exercise.checker == "check_dwa_weights" and exercise.arguments == ("weights",)
+    assert exercise.module == "mtl_lessons.exercises.balancing"
+    assert [c.cell_type for c in exercise.solution] == ["markdown", "code"]  # the hidden assert is left out
+    assert cells[-1].source == "## References\n\n- A paper."  # text after {solution-end} is kept
+
+
+def test_the_master_notebook_keeps_the_stub_and_puts_the_solution_in_a_block_students_do_not_get():
+    master = otter_master(chapter(), "tiny")
+    sources = [c.source for c in master.cells]
+    assert sources[0].startswith("# ASSIGNMENT CONFIG\nname: tiny")
+    answer = next(s for s in sources if "# BEGIN SOLUTION NO PROMPT" in s)
+    assert answer.index("weights = ...") < answer.index("# BEGIN SOLUTION") < answer.index("weights = [1.0")
+    test = next(s for s in sources if s.startswith("def test_tiny_ex_1(weights):"))
+    assert "assert feedback.ok, str(feedback)" in test
+    assert any(s.startswith("**Solution.** Because.") for s in sources)
+    nbformat.validate(master)
+
+
+@pytest.mark.parametrize("stub, message", [
+    ("weights = ...", "must end with a call check_xxx"),
+    ("weights = ...\nprint(weights)", "must end with a call check_xxx"),
+    ("print(weights)", "must end with a call check_xxx"),
+    ("weights = (", "not valid Python"),
+])
+def test_a_stub_that_does_not_end_in_a_checker_call_is_refused_with_the_reason(stub, message):
+    with pytest.raises(ValueError, match=message):
+        find_exercises(chapter(stub=stub))
+
+
+def test_a_call_through_a_module_alias_or_with_expressions_is_graded_by_the_same_call():
+    stub = ("import mtl_lessons.exercises.balancing as ex\nweights = ...\n"
+            "ex.check_dwa_weights(weights[:3], scale=k)")
+    nb = chapter(stub=stub)
+    (exercise,) = find_exercises(nb)[1]
+    assert exercise.module == "mtl_lessons.exercises.balancing"
+    assert exercise.call == "check_dwa_weights(weights[:3], scale=k)"
+    assert exercise.arguments == ("weights", "k")
+
+
+def test_a_solution_labelled_for_another_exercise_is_refused():
+    with pytest.raises(ValueError, match="labelled for another exercise"):
+        find_exercises(chapter(solution_label="tiny-ex-2"))
+
+
+def test_a_chapter_without_exercises_has_no_master():
+    with pytest.raises(ValueError, match="has no exercises"):
+        otter_master(new_notebook(cells=[new_markdown_cell("# Empty")]), "empty")
+
+
+def test_an_exercise_that_shares_a_cell_with_the_previous_solution_end_is_found():
+    nb = chapter()
+    nb.cells[-1].source = "```{solution-end}\n```\n\n```{exercise} Again\n:label: tiny-ex-2\n\nMore.\n```"
+    nb.cells += [new_code_cell("weights = ...\ncheck_dwa_weights(weights)"),
+                 new_markdown_cell("```{solution-start} tiny-ex-2\n:class: dropdown\n```\nSame."),
+                 new_code_cell("weights = [1.0]\ncheck_dwa_weights(weights)"),
+                 new_markdown_cell("```{solution-end}\n```")]
+    assert [e.label for e in find_exercises(nb)[1]] == ["tiny-ex-1", "tiny-ex-2"]

@@ -1,0 +1,128 @@
+"""The checkers of the MMoE chapter: right, wrong and unfinished answers each get their feedback."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from mtl_lessons.exercises.mmoe import (
+    COUNT_SETTING,
+    GATE_MEANS,
+    check_architecture_choice,
+    check_gate_distance,
+    check_mmoe_mixture,
+    check_mmoe_parameters,
+    mixture_reference,
+    mmoe_parameter_count,
+    shared_bottom_count,
+    total_variation,
+)
+from mtl_lessons.torch import HardSharingNet, MMoENet, OMoENet, count_parameters
+
+# ---------------------------------------------------------------- exercise 1: a mixture by hand
+
+
+def right_mixture(experts, logits):
+    weights = np.exp(logits - np.max(logits))
+    return (weights / weights.sum()) @ experts
+
+
+def test_mixture_reference_equals_the_torch_model():
+    torch.manual_seed(0)
+    model = MMoENet(6, {"a": 1, "b": 1}, n_experts=3, expert_hidden=(4,))
+    x = torch.randn(1, 6)
+    experts = model.experts(x)[0].detach().numpy()
+    logits = (x @ model.gates["b"].weight.T)[0].detach().numpy()
+    gate = model.gate_weights(x)["b"][0].numpy()
+    np.testing.assert_allclose(mixture_reference(experts, logits), gate @ experts, rtol=1e-5)
+
+
+def test_mixture_right_wrong_and_unfinished():
+    assert check_mmoe_mixture(right_mixture).ok
+
+    def unfinished(experts, logits):
+        raise NotImplementedError
+
+    assert "Not attempted yet" in check_mmoe_mixture(unfinished).message
+    assert "Not attempted yet" in check_mmoe_mixture(None).message
+    assert "Not attempted yet" in check_mmoe_mixture(...).message
+    assert "softmax" in check_mmoe_mixture(lambda f, z: z @ f).message
+    assert "divided the logits" in check_mmoe_mixture(lambda f, z: (z / z.sum()) @ f).message
+    assert "plain average" in check_mmoe_mixture(lambda f, z: f.mean(0)).message
+    assert "largest logit" in check_mmoe_mixture(lambda f, z: f[np.argmax(z)]).message
+    assert "gate weights" in check_mmoe_mixture(lambda f, z: np.exp(z) / np.exp(z).sum()).message
+    assert "number" in check_mmoe_mixture(lambda f, z: "mixture").message
+
+    def crashes(experts, logits):
+        raise ZeroDivisionError("oops")
+
+    assert "ZeroDivisionError" in check_mmoe_mixture(crashes).message
+
+
+# ---------------------------------------------------------------- exercise 2: parameter counts
+
+
+def test_counts_equal_the_package_models():
+    s = COUNT_SETTING
+    heads = {f"t{k}": 1 for k in range(s["tasks"])}
+    sizes = {"n_experts": s["n_experts"], "expert_hidden": (s["expert_units"],),
+             "tower_hidden": (s["tower_units"],)}
+    assert mmoe_parameter_count(**s) == count_parameters(MMoENet(s["inputs"], heads, **sizes)) == 1503
+    assert mmoe_parameter_count(**s, gates=1) == count_parameters(OMoENet(s["inputs"], heads, **sizes))
+    for width in (10, 37, 38):
+        model = HardSharingNet(s["inputs"], heads, hidden=(width, s["tower_units"]), shared_layers=1)
+        expected = shared_bottom_count(s["inputs"], width, s["tower_units"], s["tasks"])
+        assert expected == count_parameters(model)
+
+
+def test_parameters_right_wrong_and_unfinished():
+    assert check_mmoe_parameters(1503, 37).ok
+    assert check_mmoe_parameters(1503.0, "37").ok
+    assert "Not attempted yet" in check_mmoe_parameters(..., ...).message
+    assert "Not attempted yet" in check_mmoe_parameters(1503, None).message
+    assert "OMoE" in check_mmoe_parameters(1503 - 160, 37).message
+    assert "left out the gates" in check_mmoe_parameters(1503 - 240, 37).message
+    assert "no bias" in check_mmoe_parameters(1503 + 12, 37).message
+    assert "biases too" in check_mmoe_parameters(1503 - 48, 37).message
+    assert "tower" in check_mmoe_parameters(1503 - 21, 37).message
+    assert "n_experts experts" in check_mmoe_parameters(1503 - 3 * 252, 37).message
+    assert "not the count" in check_mmoe_parameters(1000, 37).message
+    assert "only the bottom layer" in check_mmoe_parameters(1503, 71).message
+    assert "only the bottom layer" in check_mmoe_parameters(1503, 72).message
+    assert "round down" in check_mmoe_parameters(1503, 38).message
+    assert "largest whole w" in check_mmoe_parameters(1503, 20).message
+    assert "number" in check_mmoe_parameters("many", 37).message
+
+
+# ---------------------------------------------------------------- exercise 3: gate distance
+
+
+def test_gate_distance_right_wrong_and_unfinished():
+    a, b = GATE_MEANS["task1"], GATE_MEANS["task2"]
+    assert np.isclose(a.sum(), 1) and np.isclose(b.sum(), 1)
+    assert np.isclose(total_variation(a, b), 0.65)
+    assert check_gate_distance(0.65, [2, 3]).ok
+    assert check_gate_distance(0.65, np.array([3, 2])).ok
+    assert "Not attempted yet" in check_gate_distance(..., [2, 3]).message
+    assert "1/2" in check_gate_distance(1.3, [2, 3]).message
+    assert "Euclidean" in check_gate_distance(float(np.linalg.norm(a - b)), [2, 3]).message
+    assert "(1/2) sum_i" in check_gate_distance(0.5, [2, 3]).message
+    assert "*both*" in check_gate_distance(0.65, [0, 1, 2, 3]).message
+    assert "expert indices" in check_gate_distance(0.65, "two and three").message
+
+
+# ---------------------------------------------------------------- exercise 4: design question
+
+
+@pytest.mark.parametrize(("letter", "text"), [("a", "not ahead"), ("c", "one gate"), ("d", "weak guide")])
+def test_architecture_wrong_letters_get_their_reason(letter, text):
+    feedback = check_architecture_choice(letter)
+    assert not feedback.ok and text in feedback.message
+
+
+def test_architecture_right_and_unfinished():
+    assert check_architecture_choice("b").ok
+    assert check_architecture_choice(" B ").ok
+    assert "Not attempted yet" in check_architecture_choice(...).message
+    assert "one letter" in check_architecture_choice("e").message
