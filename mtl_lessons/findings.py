@@ -26,7 +26,9 @@ def finding(statement: str, holds: object, detail: object = None) -> bool:
     report = os.environ.get("MTL_FINDINGS_REPORT")
     if report:
         with open(report, "a", encoding="utf-8") as out:
-            record = {"statement": statement, "holds": result, "seed_offset": seed_offset(),
+            # make robustness evaluates ``holds`` with its margin (benchmarks/margins.py)
+            record = {"kind": "finding", "label": statement, "holds": result, "seed_offset": seed_offset(),
+                      "margin": getattr(holds, "margin", None),
                       "detail": None if detail is None else repr(detail)[:300]}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         return result

@@ -25,8 +25,19 @@ def test_under_robustness_a_finding_is_recorded_and_the_run_goes_on(monkeypatch,
     assert finding("one is more than two", 1 > 2, {"a": 1}) is False
     assert finding("two is more than one", 2 > 1) is True
     records = [json.loads(line) for line in report.read_text().splitlines()]
-    assert [(r["statement"], r["holds"], r["seed_offset"]) for r in records] == [
+    assert [(r["label"], r["holds"], r["seed_offset"]) for r in records] == [
         ("one is more than two", False, 1000), ("two is more than one", True, 1000)]
+    assert [r["kind"] for r in records] == ["finding", "finding"]
+
+
+def test_a_measured_condition_records_its_margin(monkeypatch, tmp_path):
+    from benchmarks.margins import check
+
+    report = tmp_path / "findings.jsonl"
+    monkeypatch.setenv("MTL_FINDINGS_REPORT", str(report))
+    assert finding("0.35 is below 0.4", check("x < 0.4", {"x": 0.35}, {})) is True
+    (record,) = [json.loads(line) for line in report.read_text().splitlines()]
+    assert record["holds"] and abs(record["margin"] - 0.125) < 1e-9
 
 
 def test_the_seed_offset_changes_every_generated_data_set(monkeypatch):
