@@ -4,21 +4,25 @@
 
 Every exercise of a chapter is written the same way: an ``{exercise}`` cell with a label, a stub
 code cell that ends with a checker call (``check_dwa_weights(weights_epoch_4)``), then a
-dropdown solution between ``{solution-start}`` and ``{solution-end}``. This module turns a chapter
-into the master notebook of otter-grader's Otter Assign (each exercise a question whose prompt is
-the stub, whose solution is the book's solution, and whose test calls the same checker), and
-otter-grader writes the two editions from it: the student notebook, with the solutions removed and
-the stubs left, and the instructor's autograder (``autograder.zip``) that grades a submitted
-notebook with ``otter run``. A failed test reports the checker's own feedback.
+dropdown solution between ``{solution-start}`` and ``{solution-end}``; the book's hidden checks
+(cells tagged remove-cell) inside the solution or right after it are in neither edition. This
+module turns a chapter into the master notebook of otter-grader's Otter Assign (each exercise a
+question whose prompt is the stub, whose solution is the book's solution, and whose test calls
+the same checker), and otter-grader writes the two editions from it: the student notebook, with
+the solutions removed and the stubs left, and the instructor's autograder (``autograder.zip``)
+that grades a submitted notebook with ``otter run``. Each exercise is graded where the book calls
+its checker: right after the stub in the student's notebook, after the solution in the
+instructor's. A failed test reports the checker's own feedback.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
+import io
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -129,7 +133,7 @@ def find_exercises(nb: nbformat.NotebookNode) -> tuple[list, list[Exercise]]:
             raise ValueError(f"exercise {label}: the solution that follows is labelled for another exercise")
         checker, alias, call, arguments = _checker_call(stub.source, label)
         before, after = SOLUTION_END.split(source[end].source, maxsplit=1)
-        solution = [c for c in source[start:end] if "remove-cell" not in c.metadata.get("tags", [])]
+        solution = [c for c in source[start:end] if not _hidden(c)]
         if before.strip():  # the end of the explanation shares the cell with {solution-end}
             solution.append(new_markdown_cell(before.strip()))
         exercises.append(Exercise(label, [cell, stub], solution, checker, call, arguments,
@@ -138,9 +142,16 @@ def find_exercises(nb: nbformat.NotebookNode) -> tuple[list, list[Exercise]]:
         if after.strip():  # the text after {solution-end} in its cell: read it as the next cell
             source[end] = new_markdown_cell(after.strip())
             i = end
-        else:
+        else:  # hidden cells right after {solution-end} check the solution: left out, as those before it
             i = end + 1
+            while i < len(source) and source[i].cell_type == "code" and _hidden(source[i]):
+                i += 1
     return cells, exercises
+
+
+def _hidden(cell: nbformat.NotebookNode) -> bool:
+    """A cell tagged remove-cell: the book's hidden checks, not shown on the website."""
+    return "remove-cell" in cell.metadata.get("tags", [])
 
 
 def _test_cell(exercise: Exercise) -> nbformat.NotebookNode:
@@ -194,6 +205,8 @@ def otter_master(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
 
 def write_editions(notebook: Path, out: Path) -> dict[str, Path]:
     """Run Otter Assign on a chapter; return the paths of the student notebook and the autograder."""
+    from otter.assign import main as otter_assign
+
     notebook, out = Path(notebook), Path(out)
     name = notebook.stem
     nb = nbformat.read(notebook, as_version=4)
@@ -202,14 +215,32 @@ def write_editions(notebook: Path, out: Path) -> dict[str, Path]:
         nbformat.write(otter_master(nb, name), master)
         target = out / name
         shutil.rmtree(target, ignore_errors=True)
-        command = [sys.executable, "-m", "otter", "assign", "--no-run-tests", str(master), str(target)]
-        done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode:
-            raise RuntimeError(f"otter assign failed on {notebook.name}:\n{done.stdout}\n{done.stderr}")
+        log = io.StringIO()
+        try:  # in this process: the second and later chapters do not pay otter's import again
+            with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+                otter_assign(str(master), str(target), no_run_tests=True)
+        except Exception as error:
+            raise RuntimeError(f"otter assign failed on {notebook.name}:\n{log.getvalue()}") from error
+    _grade_in_place(target / "student" / f"{name}.ipynb", find_exercises(nb)[1])
     zips = sorted((target / "autograder").glob("*.zip"))
     return {"student": target / "student" / f"{name}.ipynb",
             "solution": target / "autograder" / f"{name}.ipynb",
             "autograder": zips[0] if zips else target / "autograder" / "autograder.zip"}
+
+
+def _grade_in_place(student: Path, exercises: list[Exercise]) -> None:
+    """Make ``otter run`` grade each exercise of the student edition right after its stub cell.
+
+    Otter Assign marks the last cell of a question for in-place grading; in our master that is
+    the solution's explanation, which the student edition drops, so otter would grade those
+    questions at the end of the notebook, after later stubs may have rebound the names a checker
+    reads (``answer`` is the answer to several exercises of a chapter). The mark goes on the stub.
+    """
+    nb = nbformat.read(student, as_version=4)
+    stubs = [c for c in nb.cells if "otter_answer_cell" in c.metadata.get("tags", [])]
+    for cell, exercise in zip(stubs, exercises, strict=True):
+        cell.metadata.setdefault("otter", {})["tests"] = [exercise.question]
+    nbformat.write(nb, student)
 
 
 def grade(autograder: Path, submission: Path) -> dict[str, tuple[float, float, str]]:

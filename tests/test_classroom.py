@@ -1,10 +1,12 @@
-"""How a chapter becomes an Otter Assign master notebook (fast; tests/classroom grades the editions)."""
+"""How a chapter becomes an Otter Assign master notebook, and a tiny chapter graded by `otter run`
+(tests/classroom checks the book's own editions)."""
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from mtl_lessons.classroom import find_exercises, otter_master
+from mtl_lessons.classroom import Exercise, find_exercises, grade, otter_master, write_editions
+from mtl_lessons.exercises.balancing import check_dwa_weights
 
 
 def chapter(stub="weights = ...\ncheck_dwa_weights(weights)", label="tiny-ex-1", solution_label=None):
@@ -82,3 +84,53 @@ def test_an_exercise_that_shares_a_cell_with_the_previous_solution_end_is_found(
                  new_code_cell("weights = [1.0]\ncheck_dwa_weights(weights)"),
                  new_markdown_cell("```{solution-end}\n```")]
     assert [e.label for e in find_exercises(nb)[1]] == ["tiny-ex-1", "tiny-ex-2"]
+
+
+def test_hidden_checks_right_after_solution_end_are_left_out_like_those_before_it():
+    nb = chapter()
+    hidden = nb.cells.pop(6)
+    later = new_code_cell("assert weights is not None")
+    later.metadata["tags"] = ["remove-cell"]
+    nb.cells[-1].source = "```{solution-end}\n```"
+    nb.cells += [hidden, new_markdown_cell("## References"), later]
+    cells = find_exercises(nb)[0]
+    kept = [c.source for c in cells if not isinstance(c, Exercise)]
+    assert "assert True" not in kept  # the solution's check
+    assert kept[-2:] == ["## References", "assert weights is not None"]  # the chapter's own
+
+
+def two_exercises_on_answer() -> nbformat.NotebookNode:
+    """A chapter whose two exercises both name their answer `answer`, as many chapters do."""
+
+    def exercise(label: str, stub: str, solution: str) -> list:
+        return [new_markdown_cell(f"```{{exercise}} E\n:label: {label}\n\nDo it.\n```"), new_code_cell(stub),
+                new_markdown_cell(f"```{{solution-start}} {label}\n:class: dropdown\n```\nBecause."),
+                new_code_cell(solution), new_markdown_cell("```{solution-end}\n```")]
+
+    dwa = ("import numpy as np\n\nrates = np.array([0.8 / 1.0, 0.44 / 0.45, 0.6 / 0.9])\n"
+           "answer = 3 * np.exp(rates / 2) / np.exp(rates / 2).sum()\ncheck_dwa_weights(answer)")
+    imports = "from mtl_lessons.exercises.balancing import check_dwa_weights, check_rebalancing_plan"
+    cells = [new_markdown_cell("# Tiny"), new_code_cell(imports),
+             *exercise("tiny-ex-1", "answer = ...\ncheck_dwa_weights(answer)", dwa),
+             *exercise("tiny-ex-2", "answer = ...\ncheck_rebalancing_plan(answer)",
+                       'answer = "b"\ncheck_rebalancing_plan(answer)')]
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return new_notebook(cells=cells, metadata={"kernelspec": kernel, "language_info": {"name": "python"}})
+
+
+def test_otter_run_grades_each_exercise_where_it_is_answered_with_the_checkers_feedback(tmp_path):
+    """End to end in seconds: the solutions score full marks; a wrong first answer gets the checker's
+    own feedback although the second stub then sets `answer = ...`; an untouched stub is not attempted."""
+    nbformat.write(two_exercises_on_answer(), tmp_path / "tiny.ipynb")
+    editions = write_editions(tmp_path / "tiny.ipynb", tmp_path / "editions")
+    solution = grade(editions["autograder"], editions["solution"])
+    assert {q: r[0] for q, r in solution.items()} == {"tiny_ex_1": 1.0, "tiny_ex_2": 1.0}, solution
+
+    student = nbformat.read(editions["student"], as_version=4)
+    stub = next(c for c in student.cells if "check_dwa_weights(answer)" in c.source)
+    stub.source = stub.source.replace("answer = ...", "answer = [1.0, 1.0, 1.0]")
+    nbformat.write(student, editions["student"])
+    report = grade(editions["autograder"], editions["student"])
+    assert {q: r[0] for q, r in report.items()} == {"tiny_ex_1": 0.0, "tiny_ex_2": 0.0}, report
+    assert str(check_dwa_weights([1.0, 1.0, 1.0])).removeprefix("Not yet. ") in report["tiny_ex_1"][2]
+    assert "Not attempted yet" in report["tiny_ex_2"][2]
