@@ -78,6 +78,30 @@ def test_task_name_mismatch_names_both_sets(digits):
         keras_mtl.split_targets(digits.train, ("left", "other"))
 
 
+def test_compile_mtl_names_alpha_in_its_errors(digits):
+    model = keras_mtl.HardSharingNet(digits.input_shape, digits.output_sizes(), (8,))
+    with pytest.raises(ValueError, match=r"alpha names unknown tasks \['nope'\]; the tasks are"):
+        keras_mtl.compile_mtl(model, digits.kinds, alpha={"nope": 1.0})
+    with pytest.raises(ValueError, match=r"alpha\['left'\] must be >= 0.0"):
+        keras_mtl.compile_mtl(model, digits.kinds, alpha={"left": -1.0})
+
+
+@pytest.mark.parametrize(("build", "argument"), [
+    (lambda hidden: keras_mtl.HardSharingNet(5, {"a": 1}, hidden=hidden), "hidden"),
+    (lambda hidden: keras_mtl.SoftSharingNet(5, {"a": 1}, hidden=hidden), "hidden"),
+    (lambda hidden: keras_mtl.MMoENet(5, {"a": 1}, expert_hidden=hidden), "expert_hidden"),
+    (lambda hidden: keras_mtl.MMoENet(5, {"a": 1}, tower_hidden=hidden), "tower_hidden"),
+    (lambda hidden: keras_mtl.OMoENet(5, {"a": 1}, expert_hidden=hidden), "expert_hidden"),
+    (lambda hidden: keras_mtl.OMoENet(5, {"a": 1}, tower_hidden=hidden), "tower_hidden"),
+])
+def test_every_keras_model_says_what_its_layer_widths_must_be(build, argument):
+    expected = rf"^{argument} must be a sequence of layer widths such as \(64, 64\); got 8"
+    with pytest.raises(TypeError, match=expected):
+        build(8)
+    with pytest.raises(ValueError, match=rf"^{argument} width must be >= 1, got 0"):
+        build((4, 0))
+
+
 def test_soft_sharing_adds_the_coupling_loss(digits):
     model = keras_mtl.SoftSharingNet(digits.input_shape, {"left": 10, "right": 10}, (8,), lam=0.5)
     model(digits.train.x[:4])

@@ -103,6 +103,12 @@ def test_min_norm_refuses_a_non_square_gramian():
         min_norm_weights(torch.ones(2, 3))
 
 
+def test_mgda_names_the_jacobian():
+    expected = r"^jacobian must be a \(tasks, parameters\) matrix; got shape \(3,\)$"
+    with pytest.raises(ValueError, match=expected):
+        MGDA().aggregate(torch.ones(3))
+
+
 def test_mgda_step_lowers_every_loss_to_first_order():
     for jacobian in jacobians(3, True):
         update = MGDA().aggregate(jacobian)[0]

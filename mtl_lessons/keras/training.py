@@ -17,7 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mtl_lessons._checks import check_choice, check_float, check_int
+from mtl_lessons._checks import check_choice, check_float, check_int, check_task_weights
 from mtl_lessons.data.base import CLASSIFICATION, SPLITS, MultiTaskData, Split
 from mtl_lessons.history import History
 from mtl_lessons.keras.losses import task_losses, task_metric
@@ -79,7 +79,7 @@ def compile_mtl(
     if outputs and outputs != tasks:
         raise ValueError(f"the model's outputs {sorted(outputs)} do not match the tasks {sorted(tasks)}")
     if alpha is not None:
-        as_weighting(alpha, tasks)  # the same checks as everywhere: known tasks, finite, >= 0
+        alpha = check_task_weights("alpha", alpha, kinds)  # known tasks, finite, >= 0
     metrics = {t: ["accuracy"] if kinds[t] == CLASSIFICATION else ["mse"] for t in kinds}
     model.compile(
         optimizer=make_optimizer(optimizer, lr),

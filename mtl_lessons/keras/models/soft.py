@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import keras
 from keras import layers
 
-from mtl_lessons._checks import check_float, check_int
+from mtl_lessons._checks import check_float, check_widths
 from mtl_lessons.keras.models.common import check_heads, input_shape_of
 
 
@@ -23,9 +23,7 @@ class SoftSharingNet(keras.Model):
                  hidden: Sequence[int] = (64, 64), lam: float = 0.0, **kwargs) -> None:
         super().__init__(**kwargs)
         self.heads_units = check_heads(heads)
-        self.hidden = [check_int("hidden width", h, minimum=1) for h in hidden]
-        if not self.hidden:
-            raise ValueError("hidden must list at least one layer width: the penalty couples hidden layers")
+        self.hidden = check_widths("hidden", hidden, at_least=1)  # the penalty couples hidden layers
         self.lam = check_float("lam", lam, minimum=0.0)
         self.flatten = layers.Flatten()
         self.columns = {

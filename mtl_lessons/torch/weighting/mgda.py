@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from mtl_lessons._checks import check_float, check_int
+from mtl_lessons._checks import check_float, check_int, check_matrix
 from mtl_lessons.torch.weighting.base import GradientWeighting
 
 
@@ -78,5 +78,6 @@ class MGDA(GradientWeighting):
         self.tolerance = check_float("tolerance", tolerance, minimum=0.0, strict_minimum=True)
 
     def aggregate(self, jacobian: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        check_matrix("jacobian", jacobian, "(tasks, parameters)")
         weights = min_norm_weights(jacobian @ jacobian.T, self.max_iters, self.tolerance)
         return weights @ jacobian, weights
