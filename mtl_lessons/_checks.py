@@ -66,6 +66,18 @@ def check_matrix(name: str, values: object, layout: str, square: bool = False) -
     check_finite(name, values)
 
 
+def check_scalar_losses(losses: object) -> None:
+    """Raise unless ``losses`` maps at least one task to a scalar loss (a number or a 0-d tensor)."""
+    if not isinstance(losses, Mapping):
+        raise TypeError(f"losses must be a dict {{task: scalar loss}}; got {type(losses).__name__}")
+    if not losses:
+        raise ValueError("losses must name at least one task: a dict {task: scalar loss}")
+    for task, loss in losses.items():
+        if getattr(loss, "ndim", 0) not in (0, None):  # None: a traced tensor of unknown rank
+            raise ValueError(f"losses[{task!r}] must be a scalar, the batch's mean loss; "
+                             f"got shape {tuple(loss.shape)}")
+
+
 def check_choice(name: str, value: object, allowed: Iterable[object]) -> object:
     """Return ``value`` if it is one of ``allowed``, else raise ``ValueError`` listing the choices."""
     allowed = list(allowed)

@@ -126,6 +126,15 @@ def test_uncertainty_weighting_learns_smaller_weight_for_the_noisier_task():
     assert history.train_loss["task2"][-1] > history.train_loss["task1"][-1]
 
 
+@pytest.mark.parametrize("make", [keras_mtl.FixedWeights,
+                                  lambda: keras_mtl.UncertaintyWeighting({"a": "regression"})])
+def test_keras_weightings_refuse_a_loss_that_is_not_a_scalar(make):
+    expected = r"^losses\['a'\] must be a scalar, the batch's mean loss; got shape \(2,\)"
+    with pytest.raises(ValueError, match=expected):
+        make().combine({"a": keras.ops.ones((2,))})
+    assert float(make().combine({"a": keras.ops.ones(())})[0]) > 0
+
+
 def test_importing_the_keras_part_quiets_tensorflow_in_a_fresh_process():
     """Run where the variables are unset: the import itself must set them, before TensorFlow loads."""
     import os
