@@ -188,6 +188,19 @@ def test_fit_history_and_errors(digits):
         keras_mtl.fit(other, digits, progress=False)
 
 
+@pytest.mark.parametrize("model_class", ["MMoENet", "OMoENet", "SoftSharingNet", "HardSharingNet"])
+def test_every_keras_model_checks_the_input_size_of_the_data(model_class):
+    data = related_tasks(n_train=16, dim=5, p=0.5, n_val=8, n_test=8, seed=0)
+    model = getattr(keras_mtl, model_class)(7, data.output_sizes())
+    mismatch = r"^the model takes inputs of shape \(7,\), but the data's inputs have shape \(5,\)$"
+    with pytest.raises(ValueError, match=mismatch):
+        keras_mtl.fit(model, data, epochs=1, progress=False)
+    with pytest.raises(ValueError, match=mismatch):
+        keras_mtl.evaluate(model, data)
+    with pytest.raises(ValueError, match=r"expect.*7.*\(8, 5\)"):  # called directly
+        model(data.test.x)
+
+
 def test_a_diverging_loss_stops_training_with_the_task_and_epoch():
     data = related_tasks(n_train=32, dim=5, p=0.5, n_val=8, n_test=8, seed=0)
     model = keras_mtl.HardSharingNet(data.input_shape, data.output_sizes(), (8,))

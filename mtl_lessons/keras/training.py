@@ -55,11 +55,14 @@ def check_model_fits_data(model: keras.Model, data: MultiTaskData) -> None:
     outputs = _output_names(model)
     if outputs != set(data.tasks):
         raise ValueError(f"the model's outputs {sorted(outputs)} do not match the tasks {sorted(data.tasks)}")
-    expected = getattr(model, "input_shape", None)
-    known = isinstance(expected, tuple) and len(expected) > 1
-    if known and math.prod(expected[1:]) != math.prod(data.input_shape):
-        raise ValueError(f"the model takes inputs of shape {expected[1:]}, but the data's inputs have shape "
-                         f"{data.input_shape}")
+    expected = getattr(model, "input_shape", None)  # a functional model's, (None, features...)
+    if isinstance(expected, tuple) and len(expected) > 1:
+        expected = expected[1:]
+    else:  # a subclassed model of the book (MMoENet, SoftSharingNet) keeps its own
+        expected = getattr(model, "in_shape", None)
+    if expected is not None and math.prod(expected) != math.prod(data.input_shape):
+        raise ValueError(f"the model takes inputs of shape {tuple(expected)}, but the data's inputs have "
+                         f"shape {data.input_shape}")
 
 
 def compile_mtl(

@@ -9,7 +9,7 @@ import numpy as np
 from keras import layers
 
 from mtl_lessons._checks import check_choice, check_int, check_widths
-from mtl_lessons.keras.models.common import check_heads, input_shape_of
+from mtl_lessons.keras.models.common import check_heads, check_input, input_shape_of
 
 GATES = ("per_task", "one")
 
@@ -67,7 +67,7 @@ class MMoENet(keras.Model):
     ) -> None:
         super().__init__(**kwargs)
         self.heads_units = check_heads(heads)
-        shape = input_shape_of(input_shape)
+        self.in_shape = shape = input_shape_of(input_shape)  # Keras's input_shape is a read-only property
         in_features = int(np.prod(shape))
         self.n_experts = check_int("n_experts", n_experts, minimum=1)
         expert_widths = [in_features, *check_widths("expert_hidden", expert_hidden, at_least=1)]
@@ -103,10 +103,13 @@ class MMoENet(keras.Model):
 
     def gate_weights(self, x) -> dict[str, np.ndarray]:
         """Each task's gate weights over the experts, ``{task: (n, n_experts)}`` as NumPy arrays."""
-        flat = self.flatten(keras.ops.convert_to_tensor(np.asarray(x, dtype="float32")))
+        x = np.asarray(x, dtype="float32")
+        check_input(x, self.in_shape)
+        flat = self.flatten(keras.ops.convert_to_tensor(x))
         return {task: keras.ops.convert_to_numpy(self._gate(flat, task)) for task in self.heads_units}
 
     def call(self, x):
+        check_input(x, self.in_shape)
         flat = self.flatten(x)
         experts = self.experts(flat)  # (n, n_experts, width)
         outputs = {}

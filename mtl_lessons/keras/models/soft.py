@@ -8,7 +8,7 @@ import keras
 from keras import layers
 
 from mtl_lessons._checks import check_float, check_widths
-from mtl_lessons.keras.models.common import check_heads, input_shape_of
+from mtl_lessons.keras.models.common import check_heads, check_input, input_shape_of
 
 
 class SoftSharingNet(keras.Model):
@@ -32,7 +32,8 @@ class SoftSharingNet(keras.Model):
             for task in self.heads_units
         }
         self.outputs_ = {task: layers.Dense(units, name=task) for task, units in self.heads_units.items()}
-        self.build((None, *input_shape_of(input_shape)))
+        self.in_shape = input_shape_of(input_shape)  # Keras's input_shape is a read-only property
+        self.build((None, *self.in_shape))
 
     def build(self, input_shape) -> None:
         width = 1
@@ -58,6 +59,7 @@ class SoftSharingNet(keras.Model):
         return total
 
     def call(self, x):
+        check_input(x, self.in_shape)
         x = self.flatten(x)
         outputs = {}
         for task in self.heads_units:
