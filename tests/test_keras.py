@@ -181,6 +181,9 @@ def test_fit_history_and_errors(digits):
     assert history.weights["left"] == [1.0, 1.0]
     with pytest.raises(ValueError, match=r"weighting names unknown tasks \['nope'\]"):
         keras_mtl.fit(model, digits, weighting={"nope": 1.0}, progress=False)
+    expected = r"^FixedWeights alpha names unknown tasks \['lfet'\]; the tasks are \['left', 'right', 'sum'\]"
+    with pytest.raises(ValueError, match=expected):
+        keras_mtl.fit(model, digits, weighting=keras_mtl.FixedWeights({"lfet": 2.0}), progress=False)
     with pytest.raises(ValueError, match="lr must be > 0.0"):
         keras_mtl.fit(model, digits, lr=0.0, progress=False)
     other = keras_mtl.HardSharingNet((4, 4), digits.output_sizes(), (8,))
