@@ -83,6 +83,9 @@ class MultiTaskData:
             split = getattr(self, name)
             if not isinstance(split, Split):
                 raise TypeError(f"{name} must be a Split; got {type(split).__name__}")
+            if len(split) == 0:
+                raise ValueError(f"the {name} split has no examples; every split needs at least one "
+                                 "(train to learn from, val and test to measure on)")
             if set(split.y) != set(self.kinds):
                 raise ValueError(f"the {name} split has targets for {sorted(split.y)} but the tasks are "
                                  f"{sorted(self.kinds)}")
