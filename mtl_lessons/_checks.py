@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from numbers import Integral, Real
 
@@ -76,6 +77,23 @@ def check_scalar_losses(losses: object) -> None:
         if getattr(loss, "ndim", 0) not in (0, None):  # None: a traced tensor of unknown rank
             raise ValueError(f"losses[{task!r}] must be a scalar, the batch's mean loss; "
                              f"got shape {tuple(loss.shape)}")
+
+
+DIVERGED = "training diverged. Lower the learning rate, scale the targets or check the data."
+
+
+def check_epoch_values(what: str, values: Mapping[str, float], epoch: int) -> None:
+    """Stop ``fit`` (``FloatingPointError``) when a task's ``what`` (training loss, metric) is not finite."""
+    for task, value in values.items():
+        if not math.isfinite(value):
+            raise FloatingPointError(f"the {what} of task {task!r} became {value} in epoch {epoch}: "
+                                     f"{DIVERGED}")
+
+
+def check_weights_finite(finite: bool, epoch: int) -> None:
+    """Stop ``fit`` with ``FloatingPointError`` unless the weights are ``finite`` after epoch ``epoch``."""
+    if not finite:
+        raise FloatingPointError(f"the model's weights became NaN or infinite in epoch {epoch}: {DIVERGED}")
 
 
 def check_choice(name: str, value: object, allowed: Iterable[object]) -> object:

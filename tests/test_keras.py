@@ -204,6 +204,39 @@ def test_every_keras_model_checks_the_input_size_of_the_data(model_class):
         model(data.test.x)
 
 
+@pytest.mark.parametrize("split", ["train", "val"])
+@pytest.mark.parametrize("where", ["x", "y"])
+def test_fit_refuses_nan_inputs_and_targets_before_training(split, where):
+    """Under any import order: TensorFlow's fused kernels can train on NaN inputs with a finite loss."""
+    data = related_tasks(n_train=16, dim=5, p=0.5, n_val=8, n_test=8, seed=0)
+    part = getattr(data, split)
+    (part.x if where == "x" else part.y["task2"])[0] = np.nan  # after the checks at construction
+    model = keras_mtl.HardSharingNet(data.input_shape, data.output_sizes(), (4,))
+    expected = (rf"^x of the {split} split holds NaN or infinite values" if where == "x" else
+                rf"^targets of task 'task2' of the {split} split hold NaN or infinite values")
+    with pytest.raises(ValueError, match=expected):
+        keras_mtl.fit(model, data, epochs=1, progress=False)
+
+
+def test_weights_that_become_nan_stop_training_while_the_loss_is_still_finite():
+    data = related_tasks(n_train=16, dim=5, p=0.5, n_val=8, n_test=8, seed=0)
+    model = keras_mtl.HardSharingNet(data.input_shape, data.output_sizes(), (4,))
+    weighting = keras_mtl.UncertaintyWeighting(data.kinds)
+    weighting.log_vars["task1"].assign(float("nan"))  # the one full-batch step makes every weight NaN
+    with pytest.raises(FloatingPointError, match=r"^the model's weights became NaN or infinite in epoch 1: "
+                                                 "training diverged"):
+        keras_mtl.fit(model, data, epochs=1, batch_size=None, weighting=weighting, progress=False)
+
+
+def test_a_metric_that_overflows_stops_training():
+    data = related_tasks(n_train=16, dim=5, p=0.5, n_val=8, n_test=8, seed=0)
+    data.val.x[:] *= np.float32(1e30)  # finite inputs whose predictions overflow
+    model = keras_mtl.HardSharingNet(data.input_shape, data.output_sizes(), (4,))
+    expected = r"^the val metric of task 'task\d' became (inf|nan) in epoch 1: training diverged"
+    with pytest.raises(FloatingPointError, match=expected):
+        keras_mtl.fit(model, data, epochs=1, progress=False)
+
+
 def test_a_diverging_loss_stops_training_with_the_task_and_epoch():
     data = related_tasks(n_train=32, dim=5, p=0.5, n_val=8, n_test=8, seed=0)
     model = keras_mtl.HardSharingNet(data.input_shape, data.output_sizes(), (8,))
