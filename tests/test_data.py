@@ -105,3 +105,16 @@ def test_digit_pairs_rejects_unknown_tasks():
         digit_pairs(tasks=("left", "left"))
     with pytest.raises(ValueError, match="n_test must be >= 1"):
         digit_pairs(n_test=0)
+
+
+@pytest.mark.parametrize("kind", [REGRESSION, CLASSIFICATION])
+@pytest.mark.parametrize("empty", ["train", "val", "test"])
+def test_data_with_an_empty_split_are_refused_and_the_split_named(empty, kind):
+    from mtl_lessons.data import MultiTaskData, Split
+
+    def split(n):
+        return Split(np.zeros((n, 3), np.float32), {"t": np.zeros(n, np.float32)})
+
+    splits = {name: split(0 if name == empty else 4) for name in ("train", "val", "test")}
+    with pytest.raises(ValueError, match=rf"^the {empty} split has no examples; every split needs"):
+        MultiTaskData(**splits, kinds={"t": kind}, n_classes={"t": 2} if kind == CLASSIFICATION else {})

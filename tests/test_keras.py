@@ -78,6 +78,30 @@ def test_task_name_mismatch_names_both_sets(digits):
         keras_mtl.split_targets(digits.train, ("left", "other"))
 
 
+def test_compile_mtl_names_alpha_in_its_errors(digits):
+    model = keras_mtl.HardSharingNet(digits.input_shape, digits.output_sizes(), (8,))
+    with pytest.raises(ValueError, match=r"alpha names unknown tasks \['nope'\]; the tasks are"):
+        keras_mtl.compile_mtl(model, digits.kinds, alpha={"nope": 1.0})
+    with pytest.raises(ValueError, match=r"alpha\['left'\] must be >= 0.0"):
+        keras_mtl.compile_mtl(model, digits.kinds, alpha={"left": -1.0})
+
+
+@pytest.mark.parametrize(("build", "argument"), [
+    (lambda hidden: keras_mtl.HardSharingNet(5, {"a": 1}, hidden=hidden), "hidden"),
+    (lambda hidden: keras_mtl.SoftSharingNet(5, {"a": 1}, hidden=hidden), "hidden"),
+    (lambda hidden: keras_mtl.MMoENet(5, {"a": 1}, expert_hidden=hidden), "expert_hidden"),
+    (lambda hidden: keras_mtl.MMoENet(5, {"a": 1}, tower_hidden=hidden), "tower_hidden"),
+    (lambda hidden: keras_mtl.OMoENet(5, {"a": 1}, expert_hidden=hidden), "expert_hidden"),
+    (lambda hidden: keras_mtl.OMoENet(5, {"a": 1}, tower_hidden=hidden), "tower_hidden"),
+])
+def test_every_keras_model_says_what_its_layer_widths_must_be(build, argument):
+    expected = rf"^{argument} must be a sequence of layer widths such as \(64, 64\); got 8"
+    with pytest.raises(TypeError, match=expected):
+        build(8)
+    with pytest.raises(ValueError, match=rf"^{argument} width must be >= 1, got 0"):
+        build((4, 0))
+
+
 def test_soft_sharing_adds_the_coupling_loss(digits):
     model = keras_mtl.SoftSharingNet(digits.input_shape, {"left": 10, "right": 10}, (8,), lam=0.5)
     model(digits.train.x[:4])
@@ -100,6 +124,15 @@ def test_uncertainty_weighting_learns_smaller_weight_for_the_noisier_task():
     # both weights started at 0.5 and moved toward their optimum 0.5 / L_t
     assert history.weights["task2"][0] > history.weights["task2"][-1]
     assert history.train_loss["task2"][-1] > history.train_loss["task1"][-1]
+
+
+@pytest.mark.parametrize("make", [keras_mtl.FixedWeights,
+                                  lambda: keras_mtl.UncertaintyWeighting({"a": "regression"})])
+def test_keras_weightings_refuse_a_loss_that_is_not_a_scalar(make):
+    expected = r"^losses\['a'\] must be a scalar, the batch's mean loss; got shape \(2,\)"
+    with pytest.raises(ValueError, match=expected):
+        make().combine({"a": keras.ops.ones((2,))})
+    assert float(make().combine({"a": keras.ops.ones(())})[0]) > 0
 
 
 def test_importing_the_keras_part_quiets_tensorflow_in_a_fresh_process():
@@ -148,11 +181,60 @@ def test_fit_history_and_errors(digits):
     assert history.weights["left"] == [1.0, 1.0]
     with pytest.raises(ValueError, match=r"weighting names unknown tasks \['nope'\]"):
         keras_mtl.fit(model, digits, weighting={"nope": 1.0}, progress=False)
+    expected = r"^FixedWeights alpha names unknown tasks \['lfet'\]; the tasks are \['left', 'right', 'sum'\]"
+    with pytest.raises(ValueError, match=expected):
+        keras_mtl.fit(model, digits, weighting=keras_mtl.FixedWeights({"lfet": 2.0}), progress=False)
     with pytest.raises(ValueError, match="lr must be > 0.0"):
         keras_mtl.fit(model, digits, lr=0.0, progress=False)
     other = keras_mtl.HardSharingNet((4, 4), digits.output_sizes(), (8,))
     with pytest.raises(ValueError, match=r"inputs of shape \(4, 4\)"):
         keras_mtl.fit(other, digits, progress=False)
+
+
+@pytest.mark.parametrize("model_class", ["MMoENet", "OMoENet", "SoftSharingNet", "HardSharingNet"])
+def test_every_keras_model_checks_the_input_size_of_the_data(model_class):
+    data = related_tasks(n_train=16, dim=5, p=0.5, n_val=8, n_test=8, seed=0)
+    model = getattr(keras_mtl, model_class)(7, data.output_sizes())
+    mismatch = r"^the model takes inputs of shape \(7,\), but the data's inputs have shape \(5,\)$"
+    with pytest.raises(ValueError, match=mismatch):
+        keras_mtl.fit(model, data, epochs=1, progress=False)
+    with pytest.raises(ValueError, match=mismatch):
+        keras_mtl.evaluate(model, data)
+    with pytest.raises(ValueError, match=r"expect.*7.*\(8, 5\)"):  # called directly
+        model(data.test.x)
+
+
+@pytest.mark.parametrize("split", ["train", "val"])
+@pytest.mark.parametrize("where", ["x", "y"])
+def test_fit_refuses_nan_inputs_and_targets_before_training(split, where):
+    """Under any import order: TensorFlow's fused kernels can train on NaN inputs with a finite loss."""
+    data = related_tasks(n_train=16, dim=5, p=0.5, n_val=8, n_test=8, seed=0)
+    part = getattr(data, split)
+    (part.x if where == "x" else part.y["task2"])[0] = np.nan  # after the checks at construction
+    model = keras_mtl.HardSharingNet(data.input_shape, data.output_sizes(), (4,))
+    expected = (rf"^x of the {split} split holds NaN or infinite values" if where == "x" else
+                rf"^targets of task 'task2' of the {split} split hold NaN or infinite values")
+    with pytest.raises(ValueError, match=expected):
+        keras_mtl.fit(model, data, epochs=1, progress=False)
+
+
+def test_weights_that_become_nan_stop_training_while_the_loss_is_still_finite():
+    data = related_tasks(n_train=16, dim=5, p=0.5, n_val=8, n_test=8, seed=0)
+    model = keras_mtl.HardSharingNet(data.input_shape, data.output_sizes(), (4,))
+    weighting = keras_mtl.UncertaintyWeighting(data.kinds)
+    weighting.log_vars["task1"].assign(float("nan"))  # the one full-batch step makes every weight NaN
+    with pytest.raises(FloatingPointError, match=r"^the model's weights became NaN or infinite in epoch 1: "
+                                                 "training diverged"):
+        keras_mtl.fit(model, data, epochs=1, batch_size=None, weighting=weighting, progress=False)
+
+
+def test_a_metric_that_overflows_stops_training():
+    data = related_tasks(n_train=16, dim=5, p=0.5, n_val=8, n_test=8, seed=0)
+    data.val.x[:] *= np.float32(1e30)  # finite inputs whose predictions overflow
+    model = keras_mtl.HardSharingNet(data.input_shape, data.output_sizes(), (4,))
+    expected = r"^the val metric of task 'task\d' became (inf|nan) in epoch 1: training diverged"
+    with pytest.raises(FloatingPointError, match=expected):
+        keras_mtl.fit(model, data, epochs=1, progress=False)
 
 
 def test_a_diverging_loss_stops_training_with_the_task_and_epoch():

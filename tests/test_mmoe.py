@@ -82,8 +82,8 @@ def test_forward_is_the_gated_mixture():
     ({"n_experts": 0}, ValueError, "n_experts"),
     ({"n_experts": 2.5}, TypeError, "n_experts"),
     ({"expert_hidden": ()}, ValueError, "at least"),
-    ({"expert_hidden": 16}, TypeError, "sequence"),
-    ({"tower_hidden": (0,)}, ValueError, "hidden width"),
+    ({"expert_hidden": 16}, TypeError, "expert_hidden must be a sequence"),
+    ({"tower_hidden": (0,)}, ValueError, "tower_hidden width must be >= 1"),
     ({"gates": "two"}, ValueError, "gates"),
 ])
 def test_argument_errors(kwargs, error, text):

@@ -2,6 +2,7 @@
 
 Every public function that takes a size, a weight or data must refuse a wrong value with a
 ``ValueError`` or ``TypeError`` whose message names the argument, whatever the wrong value is.
+That holds for the torch and the Keras models, and for the weightings called on their own.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from hypothesis import strategies as st
 
 from mtl_lessons.data import MultiTaskData, Split, digit_pairs, related_tasks, subspace_tasks
 from mtl_lessons.torch import (
+    DWA,
+    MGDA,
     FixedWeights,
     HardSharingNet,
+    PCGrad,
     SharingSetting,
     SoftSharingNet,
     UncertaintyWeighting,
@@ -25,6 +29,7 @@ from mtl_lessons.torch import (
     mtl_loss,
     train_copies,
 )
+from mtl_lessons.torch.weighting import dwa_weights, min_norm_weights, project_conflicts
 
 FAST = settings(max_examples=25, deadline=None)
 not_positive = st.integers(max_value=0)
@@ -172,3 +177,121 @@ def test_seeds_must_not_be_negative(seeds, data):
 def test_uncertainty_weighting_refuses_unknown_kinds(kind):
     with pytest.raises(ValueError, match="kind of task 'a'"):
         UncertaintyWeighting({"a": kind})
+
+
+# Weighting objects called directly ------------------------------------------------------------
+
+jacobian_sizes = st.tuples(st.integers(1, 4), st.integers(1, 6))
+
+
+@FAST
+@given(size=jacobian_sizes, bad=bad_numbers, draw=st.data())
+def test_gradient_weightings_refuse_a_jacobian_that_is_not_finite(size, bad, draw):
+    jacobian = torch.randn(*size, dtype=torch.float64)
+    jacobian[draw.draw(st.integers(0, size[0] - 1)), draw.draw(st.integers(0, size[1] - 1))] = bad
+    for aggregate in (MGDA().aggregate, PCGrad().aggregate, project_conflicts):
+        with pytest.raises(ValueError, match="^jacobian holds NaN or infinite values"):
+            aggregate(jacobian)
+    gramian = torch.eye(size[0], dtype=torch.float64)
+    gramian[-1, 0] = bad
+    with pytest.raises(ValueError, match="^gramian holds NaN or infinite values"):
+        min_norm_weights(gramian)
+
+
+@FAST
+@given(shape=st.lists(st.integers(0, 3), max_size=3).filter(lambda s: len(s) != 2 or s[0] == 0))
+def test_gradient_weightings_refuse_a_jacobian_that_is_not_a_matrix(shape):
+    for aggregate in (MGDA().aggregate, PCGrad().aggregate):
+        with pytest.raises(ValueError, match=r"^jacobian must be a \(tasks, parameters\) matrix; got shape"):
+            aggregate(torch.ones(shape))
+
+
+@FAST
+@given(tasks=st.integers(1, 4), bad=bad_numbers, draw=st.data())
+def test_dwa_weights_refuse_losses_that_are_not_finite(tasks, bad, draw):
+    losses = draw.draw(st.lists(st.floats(0.01, 10.0), min_size=tasks, max_size=tasks))
+    broken = list(losses)
+    broken[draw.draw(st.integers(0, tasks - 1))] = bad
+    with pytest.raises(ValueError, match="^previous holds NaN or infinite values"):
+        dwa_weights(broken, losses)
+    with pytest.raises(ValueError, match="^before holds NaN or infinite values"):
+        dwa_weights(losses, broken)
+
+
+@FAST
+@given(shape=st.lists(st.integers(1, 3), min_size=1, max_size=3))
+def test_loss_weightings_refuse_a_loss_that_is_not_a_scalar(shape):
+    for weighting in (FixedWeights(), DWA(), UncertaintyWeighting({"a": "regression"})):
+        with pytest.raises(ValueError, match=r"^losses\['a'\] must be a scalar"):
+            weighting.combine({"a": torch.ones(shape)})
+
+
+@FAST
+@given(task=st.text(min_size=1, max_size=6).filter(lambda t: t not in ("task1", "task2")))
+def test_fixed_weights_for_unknown_tasks_are_refused_by_fit(task, data):
+    model = HardSharingNet(data.input_shape, data.output_sizes(), (4,))
+    with pytest.raises(ValueError, match="^FixedWeights alpha names unknown tasks"):
+        fit(model, data, epochs=1, weighting=FixedWeights({task: 2.0}), progress=False)
+
+
+# The Keras models (TensorFlow is imported only by these tests) ---------------------------------
+
+KERAS = settings(max_examples=6, deadline=None)
+KERAS_MODELS = ("HardSharingNet", "SoftSharingNet", "MMoENet", "OMoENet")
+WIDTHS = {"HardSharingNet": "hidden", "SoftSharingNet": "hidden", "MMoENet": "expert_hidden",
+          "OMoENet": "tower_hidden"}
+
+
+@pytest.fixture(scope="module")
+def keras_mtl():
+    return pytest.importorskip("mtl_lessons.keras")
+
+
+@KERAS
+@given(name=st.sampled_from(KERAS_MODELS), units=not_positive)
+def test_keras_models_refuse_empty_heads(keras_mtl, name, units):
+    with pytest.raises(ValueError, match=r"heads\['a'\] must be >= 1"):
+        getattr(keras_mtl, name)(3, {"a": units})
+
+
+@KERAS
+@given(name=st.sampled_from(KERAS_MODELS), entry=not_positive)
+def test_keras_models_refuse_bad_input_shapes(keras_mtl, name, entry):
+    with pytest.raises(ValueError, match="input_shape entry must be >= 1"):
+        getattr(keras_mtl, name)((4, entry), {"a": 1})
+
+
+@KERAS
+@given(name=st.sampled_from(KERAS_MODELS), width=not_positive,
+       widths=st.one_of(st.integers(), st.floats(), st.none(), st.text(max_size=3)))
+def test_keras_models_name_their_layer_widths(keras_mtl, name, width, widths):
+    argument = WIDTHS[name]
+    with pytest.raises(ValueError, match=rf"^{argument} width must be >= 1"):
+        getattr(keras_mtl, name)(3, {"a": 1}, **{argument: (4, width)})
+    with pytest.raises(TypeError, match=rf"^{argument} must be a sequence of layer widths"):
+        getattr(keras_mtl, name)(3, {"a": 1}, **{argument: widths})
+
+
+@KERAS
+@given(name=st.sampled_from(KERAS_MODELS), features=st.integers(2, 12))
+def test_keras_models_say_both_input_sizes(keras_mtl, name, features):
+    data = related_tasks(n_train=8, dim=features, p=0.5, n_val=4, n_test=4, seed=0)
+    model = getattr(keras_mtl, name)(7, data.output_sizes())
+    if features == 7:
+        assert tuple(model(data.test.x)["task1"].shape) == (4,)
+        return
+    expected = rf"^the model takes inputs of shape \(7,\), but the data's inputs have shape \({features},\)$"
+    with pytest.raises(ValueError, match=expected):
+        keras_mtl.fit(model, data, epochs=1, progress=False)
+    with pytest.raises(ValueError, match=expected):
+        keras_mtl.evaluate(model, data)
+
+
+@KERAS
+@given(shape=st.lists(st.integers(1, 3), min_size=1, max_size=3))
+def test_keras_weightings_refuse_a_loss_that_is_not_a_scalar(keras_mtl, shape):
+    import keras
+
+    for weighting in (keras_mtl.FixedWeights(), keras_mtl.UncertaintyWeighting({"a": "regression"})):
+        with pytest.raises(ValueError, match=r"^losses\['a'\] must be a scalar"):
+            weighting.combine({"a": keras.ops.ones(shape)})

@@ -103,6 +103,37 @@ def test_min_norm_refuses_a_non_square_gramian():
         min_norm_weights(torch.ones(2, 3))
 
 
+def test_mgda_names_the_jacobian():
+    expected = r"^jacobian must be a \(tasks, parameters\) matrix; got shape \(3,\)$"
+    with pytest.raises(ValueError, match=expected):
+        MGDA().aggregate(torch.ones(3))
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_gradient_weightings_refuse_a_jacobian_that_is_not_finite(bad):
+    jacobian = torch.ones(2, 3, dtype=torch.float64)
+    jacobian[1, 2] = bad
+    for method in (MGDA(), PCGrad(), from_torchjd(UPGrad())):
+        with pytest.raises(ValueError, match="^jacobian holds NaN or infinite values; every entry must be"):
+            method.aggregate(jacobian)
+    with pytest.raises(ValueError, match="^jacobian holds NaN or infinite values"):
+        project_conflicts(jacobian)
+    gramian = torch.ones(2, 2, dtype=torch.float64)
+    gramian[0, 1] = bad
+    for function in (min_norm_weights, two_task_min_norm):
+        with pytest.raises(ValueError, match="^gramian holds NaN or infinite values"):
+            function(gramian)
+
+
+def test_the_two_task_closed_form_refuses_other_shapes():
+    three = r"^gramian must be the \(2, 2\) matrix of two tasks; got shape \(3, 3\)$"
+    with pytest.raises(ValueError, match=three):
+        two_task_min_norm(torch.eye(3))
+    vector = r"^gramian must be a square \(tasks, tasks\) matrix; got shape \(2,\)$"
+    with pytest.raises(ValueError, match=vector):
+        two_task_min_norm(torch.ones(2))
+
+
 def test_mgda_step_lowers_every_loss_to_first_order():
     for jacobian in jacobians(3, True):
         update = MGDA().aggregate(jacobian)[0]
@@ -171,6 +202,14 @@ def test_dwa_starts_with_equal_weights_and_refuses_bad_input(data):
         dwa_weights([1.0], [0.0])
     with pytest.raises(ValueError, match="temperature"):
         DWA(temperature=0)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_dwa_weights_refuse_losses_that_are_not_finite(bad):
+    with pytest.raises(ValueError, match="^previous holds NaN or infinite values"):
+        dwa_weights([bad, 1.0], [1.0, 1.0])
+    with pytest.raises(ValueError, match="^before holds NaN or infinite values"):
+        dwa_weights([1.0, 1.0], [1.0, bad])
 
 
 # ---------------------------------------------------------------- GradNorm

@@ -1,9 +1,12 @@
+import dataclasses
+
+import numpy as np
 import pytest
 import torch
 
 from mtl_lessons import set_seed
-from mtl_lessons.data import related_tasks
-from mtl_lessons.torch import HardSharingNet, evaluate, fit, mtl_loss, task_loss
+from mtl_lessons.data import Split, related_tasks
+from mtl_lessons.torch import HardSharingNet, UncertaintyWeighting, evaluate, fit, mtl_loss, task_loss
 from mtl_lessons.torch.models import count_parameters
 
 
@@ -214,6 +217,44 @@ def test_a_diverging_loss_stops_training_with_the_task_and_the_epoch(data):
     model = HardSharingNet(data.input_shape, data.output_sizes(), hidden=(8,))
     with pytest.raises(FloatingPointError, match=r"task 'task\d' became (nan|inf) in epoch \d+"):
         fit(model, data, epochs=30, lr=1e8, optimizer="sgd", progress=False)
+
+
+def changed_after_construction(data, split, where):
+    """A copy of ``data`` whose ``split`` gets a NaN in its inputs or targets after it was checked."""
+    part = getattr(data, split)
+    fresh = Split(part.x.copy(), {t: v.copy() for t, v in part.y.items()})
+    copy = dataclasses.replace(data, **{split: fresh})
+    changed = getattr(copy, split)
+    (changed.x if where == "x" else changed.y["task2"])[0] = np.nan
+    return copy
+
+
+@pytest.mark.parametrize("split", ["train", "val"])
+@pytest.mark.parametrize("where", ["x", "y"])
+def test_fit_refuses_nan_inputs_and_targets_before_training(data, split, where):
+    model = HardSharingNet(data.input_shape, data.output_sizes(), hidden=(8,))
+    expected = (rf"^x of the {split} split holds NaN or infinite values" if where == "x" else
+                rf"^targets of task 'task2' of the {split} split hold NaN or infinite values")
+    with pytest.raises(ValueError, match=expected):
+        fit(model, changed_after_construction(data, split, where), epochs=1, progress=False)
+
+
+def test_weights_that_become_nan_stop_training_while_the_loss_is_still_finite(data):
+    model = HardSharingNet(data.input_shape, data.output_sizes(), hidden=(8,))
+    weighting = UncertaintyWeighting(data.kinds)
+    with torch.no_grad():
+        weighting.log_vars["task1"].fill_(float("nan"))  # the one full-batch step makes every weight NaN
+    with pytest.raises(FloatingPointError, match=r"^the model's weights became NaN or infinite in epoch 1: "
+                                                 "training diverged"):
+        fit(model, data, epochs=1, batch_size=None, weighting=weighting, progress=False)
+
+
+def test_a_metric_that_overflows_stops_training(data):
+    far = dataclasses.replace(data, val=Split(data.val.x * np.float32(1e30), data.val.y))  # finite inputs
+    model = HardSharingNet(data.input_shape, data.output_sizes(), hidden=(8,))
+    expected = r"^the val metric of task 'task\d' became (inf|nan) in epoch 1: training diverged"
+    with pytest.raises(FloatingPointError, match=expected):
+        fit(model, far, epochs=1, progress=False)
 
 
 def test_fit_records_every_requested_split_and_the_weights(data):

@@ -9,6 +9,7 @@ import torch
 
 from mtl_lessons.data import related_tasks
 from mtl_lessons.torch import (
+    DWA,
     FixedWeights,
     GradientWeighting,
     HardSharingNet,
@@ -61,6 +62,24 @@ def test_as_weighting_accepts_none_a_dict_or_a_weighting_and_names_unknown_tasks
         as_weighting({"b": 1.0}, ("a",))
     with pytest.raises(TypeError, match="weighting must be a Weighting"):
         as_weighting(0.5, ("a",))
+
+
+def test_fit_refuses_fixed_weights_for_tasks_the_data_do_not_have(data):
+    model = HardSharingNet(data.input_shape, data.output_sizes(), (4,))
+    expected = r"^FixedWeights alpha names unknown tasks \['task_1'\]; the tasks are \['task1', 'task2'\]$"
+    with pytest.raises(ValueError, match=expected):
+        fit(model, data, epochs=1, weighting=FixedWeights({"task_1": 2.0}), progress=False)
+    with pytest.raises(ValueError, match=expected):
+        as_weighting(FixedWeights({"task1": 1.0, "task_1": 2.0}), data.tasks)
+
+
+@pytest.mark.parametrize("weighting", [FixedWeights(), UncertaintyWeighting({"a": "regression"}), DWA()])
+def test_loss_weightings_refuse_a_loss_that_is_not_a_scalar(weighting):
+    expected = r"^losses\['a'\] must be a scalar, the batch's mean loss; got shape \(2,\)"
+    with pytest.raises(ValueError, match=expected):
+        weighting.combine({"a": torch.ones(2)})
+    with pytest.raises(ValueError, match="^losses must name at least one task"):
+        weighting.combine({})
 
 
 @pytest.mark.parametrize("kind, factor", [("regression", 0.5), ("classification", 1.0)])

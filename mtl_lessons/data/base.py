@@ -8,6 +8,7 @@ not ten calls later inside a training loop.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,18 +38,28 @@ class Split:
             raise ValueError(f"x must be a NumPy array of shape (n, features...); got shape {shape}")
         if not isinstance(self.y, dict) or not self.y:
             raise ValueError(f"y must be a non-empty dict {{task: targets}}; got {type(self.y).__name__}")
-        if not np.all(np.isfinite(self.x)):
-            raise ValueError("x holds NaN or infinite values; every input must be a finite number")
         for task, targets in self.y.items():
             targets = np.asarray(targets)
             if targets.ndim == 0 or targets.shape[0] != len(self.x):
                 raise ValueError(f"targets of task {task!r} have shape {targets.shape}; expected "
                                  f"({len(self.x)},) or ({len(self.x)}, positions...), one row per example")
-            if not np.all(np.isfinite(targets)):
-                raise ValueError(f"targets of task {task!r} hold NaN or infinite values")
+        self.check_finite()
 
     def __len__(self) -> int:
         return len(self.x)
+
+    def check_finite(self, name: str | None = None) -> None:
+        """Raise ``ValueError`` if an input or a target is NaN or infinite; ``name`` names the split.
+
+        Checked when the split is made, and again by ``fit``: the arrays can be changed in place later.
+        """
+        where = f" of the {name} split" if name else ""
+        if not np.all(np.isfinite(self.x)):
+            raise ValueError(f"x{where} holds NaN or infinite values; every input must be a finite number")
+        for task, targets in self.y.items():
+            if not np.all(np.isfinite(targets)):
+                raise ValueError(f"targets of task {task!r}{where} hold NaN or infinite values; every target "
+                                 "must be a finite number")
 
     def subset(self, n: int) -> Split:
         """The first ``n`` examples (the splits are already shuffled)."""
@@ -83,6 +94,9 @@ class MultiTaskData:
             split = getattr(self, name)
             if not isinstance(split, Split):
                 raise TypeError(f"{name} must be a Split; got {type(split).__name__}")
+            if len(split) == 0:
+                raise ValueError(f"the {name} split has no examples; every split needs at least one "
+                                 "(train to learn from, val and test to measure on)")
             if set(split.y) != set(self.kinds):
                 raise ValueError(f"the {name} split has targets for {sorted(split.y)} but the tasks are "
                                  f"{sorted(self.kinds)}")
@@ -108,6 +122,11 @@ class MultiTaskData:
     @property
     def input_shape(self) -> tuple[int, ...]:
         return tuple(self.train.x.shape[1:])
+
+    def check_finite(self, splits: Iterable[str] = SPLITS) -> None:
+        """Raise ``ValueError`` naming the split, the inputs or the task where a value is NaN or infinite."""
+        for name in splits:
+            getattr(self, name).check_finite(name)
 
     def output_sizes(self) -> dict[str, int]:
         """Units each task head needs: 1 for regression, the class count for classification."""

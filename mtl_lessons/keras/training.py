@@ -17,7 +17,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mtl_lessons._checks import check_choice, check_float, check_int
+from mtl_lessons._checks import (
+    check_choice,
+    check_epoch_values,
+    check_float,
+    check_int,
+    check_task_weights,
+    check_weights_finite,
+)
 from mtl_lessons.data.base import CLASSIFICATION, SPLITS, MultiTaskData, Split
 from mtl_lessons.history import History
 from mtl_lessons.keras.losses import task_losses, task_metric
@@ -55,11 +62,14 @@ def check_model_fits_data(model: keras.Model, data: MultiTaskData) -> None:
     outputs = _output_names(model)
     if outputs != set(data.tasks):
         raise ValueError(f"the model's outputs {sorted(outputs)} do not match the tasks {sorted(data.tasks)}")
-    expected = getattr(model, "input_shape", None)
-    known = isinstance(expected, tuple) and len(expected) > 1
-    if known and math.prod(expected[1:]) != math.prod(data.input_shape):
-        raise ValueError(f"the model takes inputs of shape {expected[1:]}, but the data's inputs have shape "
-                         f"{data.input_shape}")
+    expected = getattr(model, "input_shape", None)  # a functional model's, (None, features...)
+    if isinstance(expected, tuple) and len(expected) > 1:
+        expected = expected[1:]
+    else:  # a subclassed model of the book (MMoENet, SoftSharingNet) keeps its own
+        expected = getattr(model, "in_shape", None)
+    if expected is not None and math.prod(expected) != math.prod(data.input_shape):
+        raise ValueError(f"the model takes inputs of shape {tuple(expected)}, but the data's inputs have "
+                         f"shape {data.input_shape}")
 
 
 def compile_mtl(
@@ -79,7 +89,7 @@ def compile_mtl(
     if outputs and outputs != tasks:
         raise ValueError(f"the model's outputs {sorted(outputs)} do not match the tasks {sorted(tasks)}")
     if alpha is not None:
-        as_weighting(alpha, tasks)  # the same checks as everywhere: known tasks, finite, >= 0
+        alpha = check_task_weights("alpha", alpha, kinds)  # known tasks, finite, >= 0
     metrics = {t: ["accuracy"] if kinds[t] == CLASSIFICATION else ["mse"] for t in kinds}
     model.compile(
         optimizer=make_optimizer(optimizer, lr),
@@ -126,8 +136,9 @@ def fit(
     weighting's trainable weights together. Losses a model adds itself (``add_loss``, such as
     ``SoftSharingNet``'s coupling) are added to the total. ``seed`` seeds Python, NumPy and
     TensorFlow for the shuffling; seed before building the model to fix its initial weights too.
-    A training loss that becomes NaN or infinite stops training with an error naming the task and
-    the epoch.
+    NaN or infinite inputs or targets are refused before training; a training loss, a recorded
+    metric or a weight that becomes NaN or infinite stops training with an error naming the task
+    (or the weights) and the epoch.
     """
     epochs = check_int("epochs", epochs, minimum=1)
     check_model_fits_data(model, data)
@@ -138,6 +149,7 @@ def fit(
         eval_splits = (eval_splits,)
     for split in eval_splits:
         check_choice("eval_splits entry", split, SPLITS)
+    data.check_finite(("train", *eval_splits))  # arrays changed in place since the data were made
     weighting = as_weighting(weighting, data.tasks)
     seed = effective_seed(seed)
     keras.utils.set_random_seed(seed)
@@ -175,15 +187,14 @@ def fit(
             loss_sum += size * losses.numpy()
             weight_sum += size * np.asarray(weights)
             count += size
-        mean_loss = loss_sum / count
-        for task, value in zip(tasks, mean_loss, strict=True):
-            if not math.isfinite(value):
-                raise FloatingPointError(
-                    f"the training loss of task {task!r} became {value} in epoch {epoch}: training "
-                    "diverged. Lower the learning rate, scale the targets or check the data.")
-        history.record_epoch(dict(zip(tasks, mean_loss, strict=True)),
-                             dict(zip(tasks, weight_sum / count, strict=True)))
+        epoch_losses = dict(zip(tasks, loss_sum / count, strict=True))
+        # TensorFlow's fused kernels can keep the loss finite while the weights turn NaN: check both
+        check_epoch_values("training loss", epoch_losses, epoch)
+        check_weights_finite(all(np.isfinite(v.numpy()).all() for v in variables), epoch)
+        history.record_epoch(epoch_losses, dict(zip(tasks, weight_sum / count, strict=True)))
         if epoch % eval_every == 0 or epoch == epochs:
             for split in eval_splits:
-                history.record_evaluation(epoch, split, evaluate(model, data, split))
+                metrics = evaluate(model, data, split)
+                check_epoch_values(f"{split} metric", metrics, epoch)
+                history.record_evaluation(epoch, split, metrics)
     return history

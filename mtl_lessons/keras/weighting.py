@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import keras
 import numpy as np
 
-from mtl_lessons._checks import check_kinds, check_task_weights
+from mtl_lessons._checks import check_kinds, check_scalar_losses, check_task_weights
 from mtl_lessons.data.base import CLASSIFICATION, REGRESSION
 
 
@@ -35,6 +35,7 @@ class FixedWeights(Weighting):
         self.alpha = {} if alpha is None else check_task_weights("alpha", alpha)
 
     def combine(self, losses: Mapping) -> tuple:
+        check_scalar_losses(losses)
         weights = [self.alpha.get(t, 1.0) for t in losses]
         total = sum(w * loss for w, loss in zip(weights, losses.values(), strict=True))
         return total, keras.ops.convert_to_tensor(np.array(weights, dtype="float32"))
@@ -59,6 +60,7 @@ class UncertaintyWeighting(Weighting):
         return 0.5 if self.kinds[task] == REGRESSION else 1.0
 
     def combine(self, losses: Mapping) -> tuple:
+        check_scalar_losses(losses)
         unknown = set(losses) - set(self.kinds)
         if unknown:
             raise ValueError(f"no log-variance for tasks {sorted(unknown)}; this weighting knows "
@@ -78,9 +80,14 @@ class UncertaintyWeighting(Weighting):
 
 
 def as_weighting(weighting: Weighting | Mapping[str, float] | None, tasks) -> Weighting:
-    """``weighting`` as a :class:`Weighting`: ``None`` is equal weights, a dict is fixed weights."""
+    """``weighting`` as a :class:`Weighting`: ``None`` is equal weights, a dict is fixed weights.
+
+    Task names (a dict's, or a :class:`FixedWeights`'s) must be among ``tasks``, the data's.
+    """
     if weighting is None:
         return FixedWeights()
+    if isinstance(weighting, FixedWeights):  # its alpha must name tasks of the data, as a dict's must
+        check_task_weights("FixedWeights alpha", weighting.alpha, tasks)
     if isinstance(weighting, Weighting):
         return weighting
     if isinstance(weighting, Mapping):

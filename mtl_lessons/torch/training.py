@@ -15,7 +15,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from mtl_lessons._checks import check_choice, check_float, check_int
+from mtl_lessons._checks import (
+    check_choice,
+    check_epoch_values,
+    check_float,
+    check_int,
+    check_weights_finite,
+)
 from mtl_lessons.data.base import CLASSIFICATION, SPLITS, MultiTaskData, Split
 from mtl_lessons.history import History
 from mtl_lessons.seeding import effective_seed
@@ -99,6 +105,11 @@ def evaluate(model: nn.Module, data: MultiTaskData, split: str = "test") -> dict
     return _metrics(model, x, y, data.kinds)
 
 
+def _all_finite(parameters: Sequence[torch.Tensor]) -> bool:
+    """Whether every entry of ``parameters`` is a finite number (one check for all of them)."""
+    return bool(torch.cat([p.detach().flatten() for p in parameters]).isfinite().all())
+
+
 def _progress_enabled(progress: bool | None) -> bool:
     if progress is not None:
         return bool(progress)
@@ -154,9 +165,10 @@ def fit(
     task's head only (the articles' task-id loop).
 
     Every ``eval_every`` epochs (and after the last) the metric of each task is recorded on each
-    split of ``eval_splits``. A training loss that becomes NaN or infinite stops training with an
-    error naming the task and the epoch. The progress bar is on unless ``progress=False`` or
-    ``MTL_LESSONS_PROGRESS=0``.
+    split of ``eval_splits``. NaN or infinite inputs or targets are refused before training; a
+    training loss, a recorded metric or a weight that becomes NaN or infinite stops training with an
+    error naming the task (or the weights) and the epoch. The progress bar is on unless
+    ``progress=False`` or ``MTL_LESSONS_PROGRESS=0``.
     """
     epochs = check_int("epochs", epochs, minimum=1)
     check_model_fits_data(model, data)
@@ -170,6 +182,7 @@ def fit(
         eval_splits = (eval_splits,)
     for split in eval_splits:
         check_choice("eval_splits entry", split, SPLITS)
+    data.check_finite(("train", *eval_splits))  # arrays changed in place since the data were made
     if regulariser is not None and not callable(regulariser):
         raise TypeError("regulariser must be a function of the model returning R(theta); "
                         f"got {regulariser!r}")
@@ -182,7 +195,8 @@ def fit(
     weighting.to(device)
     x, y = to_tensors(data.train, data.kinds, device)
     evaluated = {s: to_tensors(getattr(data, s), data.kinds, device) for s in eval_splits}
-    step = make_optimizer(optimizer, [*model.parameters(), *weighting.parameters()], lr, weight_decay)
+    trained = [*model.parameters(), *weighting.parameters()]
+    step = make_optimizer(optimizer, trained, lr, weight_decay)
     shared = _shared_parameters(model)
     captured = _capture_features(model, weighting)
     tasks = data.tasks
@@ -231,19 +245,17 @@ def fit(
             counts = torch.zeros(len(tasks), device=device).index_add_(0, where, sizes).clamp_min(1)
             loss_sums = torch.zeros(len(tasks), device=device).index_add_(0, where, step_losses)
             weight_sums = torch.zeros(len(tasks), device=device).index_add_(0, where, step_weights)
-            mean_loss = (loss_sums / counts).tolist()
-            for task, value in zip(tasks, mean_loss, strict=True):
-                if not math.isfinite(value):
-                    raise FloatingPointError(
-                        f"the training loss of task {task!r} became {value} in epoch {epoch}: training "
-                        "diverged. Lower the learning rate, scale the targets or check the data.")
+            epoch_losses = dict(zip(tasks, (loss_sums / counts).tolist(), strict=True))
+            check_epoch_values("training loss", epoch_losses, epoch)
+            check_weights_finite(_all_finite(trained), epoch)
             mean_weight = (weight_sums / counts).tolist()
-            epoch_losses = dict(zip(tasks, mean_loss, strict=True))
             history.record_epoch(epoch_losses, dict(zip(tasks, mean_weight, strict=True)))
             weighting.end_epoch(epoch_losses)
             if epoch % eval_every == 0 or epoch == epochs:
                 for split, (xs, ys) in evaluated.items():
-                    history.record_evaluation(epoch, split, _metrics(model, xs, ys, data.kinds))
+                    metrics = _metrics(model, xs, ys, data.kinds)
+                    check_epoch_values(f"{split} metric", metrics, epoch)
+                    history.record_evaluation(epoch, split, metrics)
     finally:
         if "handle" in captured:
             captured.pop("handle").remove()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import keras
@@ -24,6 +25,22 @@ def input_shape_of(input_shape: int | Sequence[int]) -> tuple[int, ...]:
     if not shape:
         raise ValueError("input_shape must not be empty")
     return tuple(check_int("input_shape entry", s, minimum=1) for s in shape)
+
+
+def check_input(x, input_shape: tuple[int, ...]) -> None:
+    """Raise unless each example of ``x`` has as many values as an input of ``input_shape`` (a model's).
+
+    The check of the subclassed models (``MMoENet``, ``SoftSharingNet``); a functional model's
+    inputs are checked by Keras. Dimensions not known yet (while tracing) pass.
+    """
+    shape = tuple(x.shape)
+    if len(shape) >= 2 and None in shape[1:]:
+        return
+    expected = math.prod(input_shape)
+    features = math.prod(shape[1:]) if len(shape) >= 2 else 0
+    if features != expected:
+        raise ValueError(f"the model expects inputs of shape {input_shape} ({expected} features per "
+                         f"example), but x has shape {shape} ({features} features per example)")
 
 
 @keras.saving.register_keras_serializable(package="mtl_lessons")

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import keras
 from keras import layers
 
-from mtl_lessons._checks import check_int
+from mtl_lessons._checks import check_int, check_widths
 from mtl_lessons.keras.models.common import check_heads, head_output, input_shape_of
 
 
@@ -27,7 +27,7 @@ def HardSharingNet(  # noqa: N802 - the same name as the PyTorch class it mirror
     after the task.
     """
     heads = check_heads(heads)
-    hidden = [check_int("hidden width", h, minimum=1) for h in hidden]
+    hidden = check_widths("hidden", hidden)
     if shared_layers is None:
         shared_layers = len(hidden)
     shared_layers = check_int("shared_layers", shared_layers, minimum=0, maximum=len(hidden))

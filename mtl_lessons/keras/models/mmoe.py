@@ -8,20 +8,10 @@ import keras
 import numpy as np
 from keras import layers
 
-from mtl_lessons._checks import check_choice, check_int
-from mtl_lessons.keras.models.common import check_heads, input_shape_of
+from mtl_lessons._checks import check_choice, check_int, check_widths
+from mtl_lessons.keras.models.common import check_heads, check_input, input_shape_of
 
 GATES = ("per_task", "one")
-
-
-def _widths(name: str, widths: Sequence[int], at_least: int) -> list[int]:
-    """Layer widths as positive ints, at least ``at_least`` of them (the checks of the torch twin)."""
-    if isinstance(widths, int) or not isinstance(widths, Sequence):
-        raise TypeError(f"{name} must be a sequence of layer widths such as (16,); got {widths!r}")
-    checked = [check_int(f"{name} width", w, minimum=1) for w in widths]
-    if len(checked) < at_least:
-        raise ValueError(f"{name} must list at least {at_least} layer width(s); got {list(widths)}")
-    return checked
 
 
 @keras.saving.register_keras_serializable(package="mtl_lessons")
@@ -77,11 +67,11 @@ class MMoENet(keras.Model):
     ) -> None:
         super().__init__(**kwargs)
         self.heads_units = check_heads(heads)
-        shape = input_shape_of(input_shape)
+        self.in_shape = shape = input_shape_of(input_shape)  # Keras's input_shape is a read-only property
         in_features = int(np.prod(shape))
         self.n_experts = check_int("n_experts", n_experts, minimum=1)
-        expert_widths = [in_features, *_widths("expert_hidden", expert_hidden, at_least=1)]
-        tower_widths = _widths("tower_hidden", tower_hidden, at_least=0)
+        expert_widths = [in_features, *check_widths("expert_hidden", expert_hidden, at_least=1)]
+        tower_widths = check_widths("tower_hidden", tower_hidden)
         self.gates_mode = str(check_choice("gates", gates, GATES))
         self.flatten = layers.Flatten()
         self.experts = ExpertBank(self.n_experts, expert_widths, name="experts")
@@ -113,10 +103,13 @@ class MMoENet(keras.Model):
 
     def gate_weights(self, x) -> dict[str, np.ndarray]:
         """Each task's gate weights over the experts, ``{task: (n, n_experts)}`` as NumPy arrays."""
-        flat = self.flatten(keras.ops.convert_to_tensor(np.asarray(x, dtype="float32")))
+        x = np.asarray(x, dtype="float32")
+        check_input(x, self.in_shape)
+        flat = self.flatten(keras.ops.convert_to_tensor(x))
         return {task: keras.ops.convert_to_numpy(self._gate(flat, task)) for task in self.heads_units}
 
     def call(self, x):
+        check_input(x, self.in_shape)
         flat = self.flatten(x)
         experts = self.experts(flat)  # (n, n_experts, width)
         outputs = {}

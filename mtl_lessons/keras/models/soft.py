@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 import keras
 from keras import layers
 
-from mtl_lessons._checks import check_float, check_int
-from mtl_lessons.keras.models.common import check_heads, input_shape_of
+from mtl_lessons._checks import check_float, check_widths
+from mtl_lessons.keras.models.common import check_heads, check_input, input_shape_of
 
 
 class SoftSharingNet(keras.Model):
@@ -23,9 +23,7 @@ class SoftSharingNet(keras.Model):
                  hidden: Sequence[int] = (64, 64), lam: float = 0.0, **kwargs) -> None:
         super().__init__(**kwargs)
         self.heads_units = check_heads(heads)
-        self.hidden = [check_int("hidden width", h, minimum=1) for h in hidden]
-        if not self.hidden:
-            raise ValueError("hidden must list at least one layer width: the penalty couples hidden layers")
+        self.hidden = check_widths("hidden", hidden, at_least=1)  # the penalty couples hidden layers
         self.lam = check_float("lam", lam, minimum=0.0)
         self.flatten = layers.Flatten()
         self.columns = {
@@ -34,7 +32,8 @@ class SoftSharingNet(keras.Model):
             for task in self.heads_units
         }
         self.outputs_ = {task: layers.Dense(units, name=task) for task, units in self.heads_units.items()}
-        self.build((None, *input_shape_of(input_shape)))
+        self.in_shape = input_shape_of(input_shape)  # Keras's input_shape is a read-only property
+        self.build((None, *self.in_shape))
 
     def build(self, input_shape) -> None:
         width = 1
@@ -60,6 +59,7 @@ class SoftSharingNet(keras.Model):
         return total
 
     def call(self, x):
+        check_input(x, self.in_shape)
         x = self.flatten(x)
         outputs = {}
         for task in self.heads_units:

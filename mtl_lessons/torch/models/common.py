@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import nn
 
-from mtl_lessons._checks import check_int
+from mtl_lessons._checks import check_int, check_widths
 
 
 def mlp(sizes: Sequence[int]) -> list[nn.Module]:
@@ -29,15 +29,9 @@ def check_heads(heads: object) -> dict[str, int]:
     return {task: check_int(f"heads[{task!r}]", units, minimum=1) for task, units in heads.items()}
 
 
-def check_hidden(hidden: Sequence[int], at_least: int = 0) -> list[int]:
-    """The hidden layer widths as positive ints, at least ``at_least`` of them."""
-    if isinstance(hidden, int) or not isinstance(hidden, Sequence):
-        raise TypeError(f"hidden must be a sequence of layer widths such as (64, 64); got {hidden!r}")
-    widths = [check_int("hidden width", h, minimum=1) for h in hidden]
-    if len(widths) < at_least:
-        count = "one layer width" if at_least == 1 else f"{at_least} layer widths"
-        raise ValueError(f"hidden must list at least {count}; got {list(hidden)}")
-    return widths
+def check_hidden(hidden: Sequence[int], at_least: int = 0, name: str = "hidden") -> list[int]:
+    """The hidden layer widths as positive ints, at least ``at_least`` of them (``name``: the argument)."""
+    return check_widths(name, hidden, at_least)
 
 
 def flat_size(input_shape: int | Sequence[int]) -> int:

@@ -51,7 +51,7 @@ class ESMMNet(MultiTaskNet):
         self.click_task, self.conversion_task = tuple(tasks)
         super().__init__(input_shape, {self.click_task: 2, self.conversion_task: 2})
         embedding = check_int("embedding", embedding, minimum=1)
-        widths = [embedding, *check_hidden(tower_hidden)]
+        widths = [embedding, *check_hidden(tower_hidden, name="tower_hidden")]
         self.embedding = nn.Sequential(nn.Flatten(), nn.Linear(self.in_features, embedding))
         self.ctr_tower = nn.Sequential(*mlp(widths), nn.Linear(widths[-1], 1))
         self.cvr_tower = nn.Sequential(*mlp(widths), nn.Linear(widths[-1], 1))
@@ -111,7 +111,7 @@ class CVRNet(MultiTaskNet):
         super().__init__(input_shape, {task: 2})
         self.task = task
         embedding = check_int("embedding", embedding, minimum=1)
-        widths = [embedding, *check_hidden(tower_hidden)]
+        widths = [embedding, *check_hidden(tower_hidden, name="tower_hidden")]
         self.embedding = nn.Sequential(nn.Flatten(), nn.Linear(self.in_features, embedding))
         self.cvr_tower = nn.Sequential(*mlp(widths), nn.Linear(widths[-1], 1))
 

@@ -68,8 +68,8 @@ class MMoENet(MultiTaskNet):
     ) -> None:
         super().__init__(input_shape, heads)
         self.n_experts = check_int("n_experts", n_experts, minimum=1)
-        expert_widths = [self.in_features, *check_hidden(expert_hidden, at_least=1)]
-        tower_widths = [expert_widths[-1], *check_hidden(tower_hidden)]
+        expert_widths = [self.in_features, *check_hidden(expert_hidden, 1, "expert_hidden")]
+        tower_widths = [expert_widths[-1], *check_hidden(tower_hidden, name="tower_hidden")]
         self.gates_mode = str(check_choice("gates", gates, GATES))
         self.flatten = nn.Flatten()
         self.experts = ExpertBank(self.n_experts, expert_widths)

@@ -154,11 +154,16 @@ class GradientWeighting(Weighting):
 
 
 def as_weighting(weighting: Weighting | Mapping[str, float] | None, tasks: Sequence[str]) -> Weighting:
-    """``weighting`` as a :class:`Weighting`: ``None`` is equal weights, a dict is fixed weights."""
+    """``weighting`` as a :class:`Weighting`: ``None`` is equal weights, a dict is fixed weights.
+
+    Task names (a dict's, or a :class:`FixedWeights`'s) must be among ``tasks``, the data's.
+    """
     from mtl_lessons.torch.weighting.fixed import FixedWeights
 
     if weighting is None:
         return FixedWeights()
+    if isinstance(weighting, FixedWeights):  # its alpha must name tasks of the data, as a dict's must
+        check_task_weights("FixedWeights alpha", weighting.alpha, tasks)
     if isinstance(weighting, Weighting):
         return weighting
     if isinstance(weighting, Mapping):

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import torch
 
-from mtl_lessons._checks import check_float
+from mtl_lessons._checks import check_finite, check_float, check_scalar_losses
 from mtl_lessons.torch.weighting.base import LossWeighting
 
 
@@ -23,6 +23,8 @@ def dwa_weights(previous: Sequence[float], before: Sequence[float], temperature:
     if len(previous) != len(before) or not previous:
         raise ValueError(f"previous and before must give one mean loss per task each; got {len(previous)} "
                          f"and {len(before)} values")
+    check_finite("previous", previous)
+    check_finite("before", before)
     if any(b <= 0 for b in before):
         raise ValueError("DWA divides by the earlier epoch's losses, which must be positive; "
                          f"got {list(before)}")
@@ -48,6 +50,7 @@ class DWA(LossWeighting):
             self.current = dict(zip(tasks, weights, strict=True))
 
     def combine(self, losses: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        check_scalar_losses(losses)
         weights = [self.current.get(t, 1.0) for t in losses]
         total = sum(w * loss for w, loss in zip(weights, losses.values(), strict=True))
         device = next(iter(losses.values())).device

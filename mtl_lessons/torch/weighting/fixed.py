@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import torch
 
-from mtl_lessons._checks import check_task_weights
+from mtl_lessons._checks import check_scalar_losses, check_task_weights
 from mtl_lessons.torch.weighting.base import LossWeighting
 
 
@@ -18,6 +18,7 @@ class FixedWeights(LossWeighting):
         self.alpha = {} if alpha is None else check_task_weights("alpha", alpha)
 
     def combine(self, losses: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        check_scalar_losses(losses)
         weights = [self.alpha.get(t, 1.0) for t in losses]
         terms = [loss if w == 1.0 else w * loss for w, loss in zip(weights, losses.values(), strict=True)]
         total = terms[0]

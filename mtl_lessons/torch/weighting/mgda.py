@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from mtl_lessons._checks import check_float, check_int
+from mtl_lessons._checks import check_float, check_int, check_matrix
 from mtl_lessons.torch.weighting.base import GradientWeighting
 
 
@@ -21,6 +21,9 @@ def two_task_min_norm(gramian: torch.Tensor) -> torch.Tensor:
     ``gamma = (g_2 . (g_2 - g_1)) / |g_1 - g_2|^2``, clipped to ``[0, 1]``; ``gramian`` holds the
     dot products ``g_i . g_j``. Equal gradients give ``gamma = 1/2``.
     """
+    check_matrix("gramian", gramian, "(tasks, tasks)", square=True)
+    if gramian.shape[0] != 2:
+        raise ValueError(f"gramian must be the (2, 2) matrix of two tasks; got shape {tuple(gramian.shape)}")
     g11, g12, g22 = gramian[0, 0], gramian[0, 1], gramian[1, 1]
     distance = g11 + g22 - 2 * g12  # |g_1 - g_2|^2
     if distance <= 1e-12 * max(float(g11 + g22), 1e-30):
@@ -38,8 +41,7 @@ def min_norm_weights(gramian: torch.Tensor, max_iters: int = 250, tolerance: flo
     least with the current vector, by the step that shortens it most, until the step is below
     ``tolerance``.
     """
-    if gramian.ndim != 2 or gramian.shape[0] != gramian.shape[1] or gramian.shape[0] == 0:
-        raise ValueError(f"gramian must be a square (tasks, tasks) matrix; got shape {tuple(gramian.shape)}")
+    check_matrix("gramian", gramian, "(tasks, tasks)", square=True)
     max_iters = check_int("max_iters", max_iters, minimum=1)
     tolerance = check_float("tolerance", tolerance, minimum=0.0, strict_minimum=True)
     tasks = gramian.shape[0]
@@ -78,5 +80,6 @@ class MGDA(GradientWeighting):
         self.tolerance = check_float("tolerance", tolerance, minimum=0.0, strict_minimum=True)
 
     def aggregate(self, jacobian: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        check_matrix("jacobian", jacobian, "(tasks, parameters)")
         weights = min_norm_weights(jacobian @ jacobian.T, self.max_iters, self.tolerance)
         return weights @ jacobian, weights

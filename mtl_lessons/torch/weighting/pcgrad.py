@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from mtl_lessons._checks import check_int
+from mtl_lessons._checks import check_int, check_matrix
 from mtl_lessons.seeding import effective_seed
 from mtl_lessons.torch.weighting.base import GradientWeighting
 
@@ -23,8 +23,7 @@ def project_conflicts(
     multiple of some ``g_j``, so the sum of the rows is ``w @ jacobian`` for weights ``w``, which
     are returned too (1 for every task when nothing conflicts).
     """
-    if jacobian.ndim != 2 or jacobian.shape[0] == 0:
-        raise ValueError(f"jacobian must be a (tasks, parameters) matrix; got shape {tuple(jacobian.shape)}")
+    check_matrix("jacobian", jacobian, "(tasks, parameters)")
     tasks = jacobian.shape[0]
     squared_norms = (jacobian * jacobian).sum(dim=1)
     projected = jacobian.clone()

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 import torch
 
+from mtl_lessons._checks import check_matrix
 from mtl_lessons.torch.weighting.base import GradientWeighting, LossWeighting, Weighting
 
 
@@ -27,6 +28,7 @@ class TorchJDAggregator(GradientWeighting):
         self.aggregator = aggregator
 
     def aggregate(self, jacobian: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        check_matrix("jacobian", jacobian, "(tasks, parameters)")
         update = self.aggregator(jacobian)
         weighting = getattr(self.aggregator, "gramian_weighting", None)
         if weighting is not None:  # most aggregators: weights from the Gramian J J^T

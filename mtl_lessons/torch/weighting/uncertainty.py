@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
-from mtl_lessons._checks import check_kinds
+from mtl_lessons._checks import check_kinds, check_scalar_losses
 from mtl_lessons.data.base import CLASSIFICATION, REGRESSION
 from mtl_lessons.torch.weighting.base import LossWeighting
 
@@ -31,6 +31,7 @@ class UncertaintyWeighting(LossWeighting):
         return 0.5 if self.kinds[task] == REGRESSION else 1.0
 
     def combine(self, losses: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        check_scalar_losses(losses)
         unknown = set(losses) - set(self.kinds)
         if unknown:
             raise ValueError(f"no log-variance for tasks {sorted(unknown)}; this weighting knows "
