@@ -58,7 +58,7 @@ RUNNER = """
 import sys, nbformat
 from nbclient import NotebookClient
 nb = nbformat.read(sys.argv[1], as_version=4)
-NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
+NotebookClient(nb, timeout=3600, kernel_name="python3", allow_errors=True,
                resources={"metadata": {"path": sys.argv[2]}}).execute()
 import json
 outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
@@ -87,7 +87,8 @@ def run(notebook: Path, config: str, report: Path) -> list[str]:
         done = subprocess.run([sys.executable, "-c", RUNNER, str(copy), workdir], env=env,
                               capture_output=True, text=True)
     if done.returncode:
-        return [f"the notebook could not be executed: {done.stderr.strip()[-300:]}"]
+        last = done.stderr.strip().splitlines()[-1:] or ["(no message)"]
+        return [f"the notebook could not be executed: {last[0][:300]}"]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -30,8 +30,8 @@ def test_train_copies_matches_fit_and_score(data, depth):
     model = HardSharingNet(data.input_shape, data.output_sizes(), (8, 8), shared_layers=depth)
     score = fit_and_score(model, data, epochs=20, lr=1e-2, seed=3)
     result = train_copies(data, SharingSetting(depth), seeds=[3], hidden=(8, 8), epochs=20)
-    assert np.allclose(result.test[0, 0, 0], [score.test[t] for t in data.tasks], rtol=1e-4)
-    assert np.allclose(result.val[0, 0, 0], [score.val[t] for t in data.tasks], rtol=1e-4)
+    assert np.allclose(result.test[0, 0, 0], [score.test[t] for t in data.tasks], rtol=1e-3, atol=0)
+    assert np.allclose(result.val[0, 0, 0], [score.val[t] for t in data.tasks], rtol=1e-3, atol=0)
 
 
 def test_gradient_probe_matches_gradient_cosine(data):
@@ -53,7 +53,8 @@ def test_train_copies_shapes_and_mixed_training_sizes(data):
     result = train_copies([data, small], settings, seeds=[0, 1], hidden=(8, 8), epochs=10)
     assert result.test.shape == (2, 4, 2, 2) and np.isfinite(result.test).all()
     alone = train_copies(small, settings[1], seeds=[1], hidden=(8, 8), epochs=10)
-    assert np.allclose(alone.test[0, 0, 0], result.test[1, 1, 1], rtol=1e-4)  # padding changes nothing
+    # padding changes nothing (up to float32 rounding)
+    assert np.allclose(alone.test[0, 0, 0], result.test[1, 1, 1], rtol=1e-3, atol=0)
 
 
 def test_soft_coupling_acts_only_on_unshared_layers(data):
@@ -101,7 +102,7 @@ def test_a_last_epoch_copy_equals_fit_with_the_same_weights(data, optimizer, lr)
     expected = evaluate(model, data, "test")
     result = train_copies(data, SharingSetting(1, 0.0, (0.3, 1.7)), seeds=[4], hidden=(6,), epochs=15,
                           lr=lr, optimizer=optimizer, select="last")
-    assert np.allclose(result.test[0, 0, 0], [expected[t] for t in data.tasks], rtol=1e-4)
+    assert np.allclose(result.test[0, 0, 0], [expected[t] for t in data.tasks], rtol=1e-3, atol=0)
 
 
 def test_three_tasks_and_the_pairwise_coupling():

@@ -65,7 +65,7 @@ _READINGS = {
     "b": "",
     "c": "No: task 1's labels do not depend on p at all (its direction is u1 whatever p is); only "
          "task 2 changes, and only the model that shares a trunk with it got worse.",
-    "d": "No: at p = 1 the loud task did no harm in half of the runs. Loudness hurts most when the "
+    "d": "No: at p = 1 the loud task did no harm in about half of the runs. Loudness hurts most when the "
          "loud task wants features that the other task has no use for.",
 }
 

@@ -171,5 +171,5 @@ _PLAN = {
 
 @checker
 def check_dense_plan(answer: object) -> Feedback:
-    """Exercise 3: what to do when a shared dense network loses on two tasks and gains on one."""
+    """Exercise 3: what to do when a shared dense network loses on two tasks and the third is undecided."""
     return multiple_choice(answer, "b", _PLAN)
