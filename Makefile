@@ -16,9 +16,9 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 # Another machine inside the tests: the chapters that train longest run a second time on other
 # floating-point kernels of this CPU (Intel MKL's compatible mode, PyTorch's kernels without
-# vector instructions), as a reader's CPU or GPU would compute them. The data stay bit-identical;
+# vector instructions, TensorFlow's oneDNN kernels), as a reader's CPU or GPU would compute them. The data stay bit-identical;
 # a number that only this machine's last bits produce fails here before it fails on a reader's.
-VARIANT_ENV := MKL_CBWR=COMPATIBLE ATEN_CPU_CAPABILITY=default
+VARIANT_ENV := MKL_CBWR=COMPATIBLE ATEN_CPU_CAPABILITY=default TF_ENABLE_ONEDNN_OPTS=1
 VARIANT_CHAPTERS := book/09_mmoe.ipynb book/10_vision.ipynb book/11_text.ipynb
 
 .PHONY: book test bench robustness classroom setup assets browser sync lint clean

@@ -10,7 +10,9 @@ A chapter backs what its prose states with ``finding(...)`` (a ranking or an eff
 - ``mkl-compatible``, ``mkl-avx2``, ``two-threads``: the chapter's own seeds on other
   floating-point kernels of this machine, as another CPU or a GPU would compute: Intel MKL's
   conditional numerical reproducibility modes (``MKL_CBWR``) with PyTorch's own kernels for
-  another instruction set (``ATEN_CPU_CAPABILITY``), or two threads instead of one. The generated
+  another instruction set (``ATEN_CPU_CAPABILITY``) and, for the first, TensorFlow's oneDNN
+  kernels (``TF_ENABLE_ONEDNN_OPTS=1``; the book runs TensorFlow without them), or two threads
+  instead of one. The generated
   data stay bit-identical; training differs in the last bits, and long training amplifies them.
 
 Before executing, every ``assert`` of the notebook is rewritten into a recorded check and every
@@ -46,7 +48,8 @@ CONFIGS: dict[str, tuple[int, dict[str, str]]] = {
     "seeds+0": (0, {}),
     "seeds+1000": (1000, {}),
     "seeds+2000": (2000, {}),
-    "mkl-compatible": (0, {"MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "default"}),
+    "mkl-compatible": (0, {"MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "default",
+                           "TF_ENABLE_ONEDNN_OPTS": "1"}),
     "mkl-avx2": (0, {"MKL_CBWR": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}),
     "two-threads": (0, {"MTL_LESSONS_TORCH_THREADS": "2", "MTL_LESSONS_TF_THREADS": "2"}),
 }
