@@ -69,6 +69,11 @@ print(json.dumps([f"{o.ename}: {o.evalue}"[:300] for o in outputs if o.output_ty
 """
 
 
+def _threads(config: str) -> int:
+    """How many threads a configuration gives PyTorch."""
+    return int(CONFIGS[config][1].get("MTL_LESSONS_TORCH_THREADS", "1"))
+
+
 def instrumented(notebook: Path) -> nbformat.NotebookNode:
     """The notebook with its asserts recorded, its findings measured, and the hooks installed first."""
     nb = nbformat.read(notebook, as_version=4)
@@ -175,8 +180,13 @@ def main(argv: list[str]) -> int:
                for job in jobs}
     for path in reports.values():
         path.unlink(missing_ok=True)
+    # A configuration with two threads runs alone: two such kernels, or one beside another
+    # notebook, oversubscribe the cores and slow PyTorch's parallel regions down many times.
+    threaded = [job for job in jobs if _threads(job[1]) > 1]
+    single = [job for job in jobs if job not in threaded]
     with ThreadPoolExecutor(args.jobs) as pool:
-        errors = dict(zip(jobs, pool.map(lambda job: run(*job, reports[job]), jobs), strict=True))
+        errors = dict(zip(single, pool.map(lambda job: run(*job, reports[job]), single), strict=True))
+    errors.update({job: run(*job, reports[job]) for job in threaded})
 
     by_check: dict[tuple[str, str, str], dict] = {}
     for (notebook, config), path in reports.items():
