@@ -156,7 +156,8 @@ class GradientWeighting(Weighting):
 def as_weighting(weighting: Weighting | Mapping[str, float] | None, tasks: Sequence[str]) -> Weighting:
     """``weighting`` as a :class:`Weighting`: ``None`` is equal weights, a dict is fixed weights.
 
-    Task names (a dict's, or a :class:`FixedWeights`'s) must be among ``tasks``, the data's.
+    Task names (a dict's, or a :class:`~mtl_lessons.torch.FixedWeights`'s) must be among ``tasks``,
+    the data's.
     """
     from mtl_lessons.torch.weighting.fixed import FixedWeights
 
