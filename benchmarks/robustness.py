@@ -205,10 +205,9 @@ def main(argv: list[str]) -> int:
                "cell_errors": {f"{nb.stem} @ {config}": e for (nb, config), e in errors.items() if e}}
     (out / "robustness.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     lines = table(rows, args.configs)
-    unexpected = {k: v for k, v in summary["cell_errors"].items()}
-    if unexpected:
+    if summary["cell_errors"]:
         lines += ["", "Cells that raised (an error other than a failed check):"]
-        lines += [f"- {k}: {'; '.join(v)[:300]}" for k, v in unexpected.items()]
+        lines += [f"- {k}: {'; '.join(v)[:300]}" for k, v in summary["cell_errors"].items()]
     (out / "robustness.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
