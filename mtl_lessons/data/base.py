@@ -19,6 +19,19 @@ REGRESSION = "regression"
 CLASSIFICATION = "classification"
 KINDS = (REGRESSION, CLASSIFICATION)
 SPLITS = ("train", "val", "test")
+MISSING_CLASS = -100
+"""The label of an example whose class is not known for a task (PyTorch's default ``ignore_index``).
+
+A missing regression target is NaN. A task's loss and metric average over its labelled examples only.
+"""
+
+
+def labelled(targets: object, kind: str) -> np.ndarray:
+    """Boolean mask of the examples that carry a label: not NaN (regression), not ``MISSING_CLASS``."""
+    targets = np.asarray(targets)
+    if kind == CLASSIFICATION:
+        return targets != MISSING_CLASS
+    return ~np.isnan(targets.astype(float, copy=False))
 
 
 @dataclass(frozen=True)
