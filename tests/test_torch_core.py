@@ -225,16 +225,19 @@ def changed_after_construction(data, split, where):
     fresh = Split(part.x.copy(), {t: v.copy() for t, v in part.y.items()})
     copy = dataclasses.replace(data, **{split: fresh})
     changed = getattr(copy, split)
-    (changed.x if where == "x" else changed.y["task2"])[0] = np.nan
+    if where == "x":
+        changed.x[0] = np.nan
+    else:
+        changed.y["task2"][0] = np.inf  # a NaN target would be a missing label
     return copy
 
 
 @pytest.mark.parametrize("split", ["train", "val"])
 @pytest.mark.parametrize("where", ["x", "y"])
-def test_fit_refuses_nan_inputs_and_targets_before_training(data, split, where):
+def test_fit_refuses_nan_inputs_and_infinite_targets_before_training(data, split, where):
     model = HardSharingNet(data.input_shape, data.output_sizes(), hidden=(8,))
     expected = (rf"^x of the {split} split holds NaN or infinite values" if where == "x" else
-                rf"^targets of task 'task2' of the {split} split hold NaN or infinite values")
+                rf"^targets of task 'task2' of the {split} split hold infinite values")
     with pytest.raises(ValueError, match=expected):
         fit(model, changed_after_construction(data, split, where), epochs=1, progress=False)
 

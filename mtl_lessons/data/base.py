@@ -1,9 +1,11 @@
 """The container every data generator returns: splits that share inputs and hold one target per task.
 
 Every generator of :mod:`mtl_lessons.data` returns a :class:`MultiTaskData`: train / validation /
-test splits that share one input array per split and hold one target array per task. The
-containers check what they are given, so a wrong shape or a NaN is reported where it is made,
-not ten calls later inside a training loop.
+test splits that share one input array per split and hold one target array per task. A task may
+leave examples unlabelled (NaN, or ``MISSING_CLASS`` for a class), and
+:meth:`MultiTaskData.from_parts` joins data sets of different tasks, each with its own examples,
+into one. The containers check what they are given, so a wrong shape or an infinite value is
+reported where it is made, not ten calls later inside a training loop.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mtl_lessons._checks import check_int, check_kinds
+from mtl_lessons._checks import check_choice, check_int, check_kinds
 
 REGRESSION = "regression"
 CLASSIFICATION = "classification"
@@ -62,17 +64,18 @@ class Split:
         return len(self.x)
 
     def check_finite(self, name: str | None = None) -> None:
-        """Raise ``ValueError`` if an input or a target is NaN or infinite; ``name`` names the split.
+        """Raise ``ValueError`` if an input is NaN or infinite, or a target infinite (``name``: the split).
 
-        Checked when the split is made, and again by ``fit``: the arrays can be changed in place later.
+        A NaN target is allowed: it marks a missing label. Checked when the split is made, and
+        again by ``fit``: the arrays can be changed in place later.
         """
         where = f" of the {name} split" if name else ""
         if not np.all(np.isfinite(self.x)):
             raise ValueError(f"x{where} holds NaN or infinite values; every input must be a finite number")
         for task, targets in self.y.items():
-            if not np.all(np.isfinite(targets)):
-                raise ValueError(f"targets of task {task!r}{where} hold NaN or infinite values; every target "
-                                 "must be a finite number")
+            if np.any(np.isinf(targets)):
+                raise ValueError(f"targets of task {task!r}{where} hold infinite values; a target is a "
+                                 "finite number, or NaN for a missing label")
 
     def subset(self, n: int) -> Split:
         """The first ``n`` examples (the splits are already shuffled)."""
@@ -124,9 +127,16 @@ class MultiTaskData:
                 classes = check_int(f"n_classes[{task!r}]", self.n_classes.get(task, -1), minimum=2)
                 for name in SPLITS:
                     labels = getattr(self, name).y[task]
-                    if labels.min() < 0 or labels.max() >= classes or np.any(labels != np.round(labels)):
+                    known = labels[labels != MISSING_CLASS]
+                    if np.any(np.isnan(known)) or np.any((known < 0) | (known >= classes) |
+                                                         (known != np.round(known))):
                         raise ValueError(f"labels of task {task!r} in the {name} split must be integers "
-                                         f"from 0 to {classes - 1}")
+                                         f"from 0 to {classes - 1}, or MISSING_CLASS ({MISSING_CLASS}) "
+                                         "where the label is missing")
+            for name in SPLITS:
+                if not self.example_labelled(task, name).any():
+                    raise ValueError(f"task {task!r} has no labelled example in the {name} split; every "
+                                     "task needs at least one in each split")
 
     @property
     def tasks(self) -> tuple[str, ...]:
@@ -137,9 +147,75 @@ class MultiTaskData:
         return tuple(self.train.x.shape[1:])
 
     def check_finite(self, splits: Iterable[str] = SPLITS) -> None:
-        """Raise ``ValueError`` naming the split, the inputs or the task where a value is NaN or infinite."""
+        """Raise ``ValueError`` naming the split, the inputs or the task where a value is not allowed.
+
+        Inputs must be finite; a target may be NaN (a missing label) but not infinite.
+        """
         for name in splits:
             getattr(self, name).check_finite(name)
+
+    def example_labelled(self, task: str, split: str = "train") -> np.ndarray:
+        """Boolean mask of the examples of ``split`` that carry a label for ``task``.
+
+        For a dense task (a label per pixel or word) an example counts when any position is labelled.
+        """
+        if task not in self.kinds:
+            raise ValueError(f"unknown task {task!r}; the tasks are {list(self.tasks)}")
+        check_choice("split", split, SPLITS)
+        mask = labelled(getattr(self, split).y[task], self.kinds[task])
+        return mask.reshape(len(mask), -1).any(axis=1)
+
+    def task_rows(self, task: str, split: str = "train") -> np.ndarray:
+        """Indices of the examples of ``split`` labelled for ``task``: that task's own data set."""
+        return np.flatnonzero(self.example_labelled(task, split))
+
+    def fully_labelled(self, task: str, split: str = "train") -> bool:
+        """Whether every example (every position, for a dense task) of ``split`` has a label for ``task``."""
+        return bool(labelled(getattr(self, split).y[task], self.kinds[task]).all())
+
+    @classmethod
+    def from_parts(cls, *parts: MultiTaskData) -> MultiTaskData:
+        """One data set from several, each labelling its own tasks on its own examples.
+
+        The examples of all parts are stacked, split by split; an example has no label for the
+        tasks of the other parts (NaN, or ``MISSING_CLASS``). This is how tasks with separate data
+        sets (different images, different sizes) are trained together: ``fit`` can alternate over
+        each task's own examples, or train jointly on every example with the missing labels
+        left out of the losses. A task may appear in several parts (its labelled examples add up).
+        """
+        if not parts or not all(isinstance(p, MultiTaskData) for p in parts):
+            raise TypeError("from_parts takes one or more MultiTaskData; got "
+                            f"{[type(p).__name__ for p in parts]}")
+        kinds: dict[str, str] = {}
+        n_classes: dict[str, int] = {}
+        shapes: dict[str, tuple[int, ...]] = {}
+        for k, part in enumerate(parts):
+            if part.input_shape != parts[0].input_shape:
+                raise ValueError(f"part {k} has inputs of shape {part.input_shape}, part 0 "
+                                 f"{parts[0].input_shape}; the parts must share one input shape")
+            for task, kind in part.kinds.items():
+                classes = part.n_classes.get(task, 0)
+                if kinds.setdefault(task, kind) != kind or n_classes.setdefault(task, classes) != classes:
+                    raise ValueError(f"task {task!r} is not the same kind of task (or class count) in "
+                                     "every part that labels it")
+                shapes.setdefault(task, part.train.y[task].shape[1:])
+        splits = []
+        for name in SPLITS:
+            pieces = [getattr(p, name) for p in parts]
+            x = np.concatenate([piece.x for piece in pieces])
+            y = {}
+            for task, kind in kinds.items():
+                blank = MISSING_CLASS if kind == CLASSIFICATION else np.nan
+                y[task] = np.concatenate([
+                    piece.y[task] if task in piece.y else
+                    np.full((len(piece), *shapes[task]), blank,
+                            dtype=np.int64 if kind == CLASSIFICATION else np.float32)
+                    for piece in pieces])
+            splits.append(Split(x, y))
+        info = {"parts": [list(p.tasks) for p in parts],
+                "part_sizes": {name: [len(getattr(p, name)) for p in parts] for name in SPLITS}}
+        return cls(*splits, kinds=kinds, n_classes={t: c for t, c in n_classes.items() if c},
+                   info=info)
 
     def output_sizes(self) -> dict[str, int]:
         """Units each task head needs: 1 for regression, the class count for classification."""

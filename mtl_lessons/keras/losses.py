@@ -12,7 +12,7 @@ import keras
 import numpy as np
 
 from mtl_lessons._checks import check_task_weights
-from mtl_lessons.data.base import CLASSIFICATION, REGRESSION
+from mtl_lessons.data.base import CLASSIFICATION, MISSING_CLASS, REGRESSION, labelled
 
 
 def task_losses(kinds: Mapping[str, str]) -> dict[str, keras.losses.Loss]:
@@ -44,11 +44,35 @@ def task_loss(output, target, kind: str):
     raise ValueError(f"kind must be {REGRESSION!r} or {CLASSIFICATION!r}; got {kind!r}")
 
 
+def masked_task_loss(output, target, kind: str):
+    """``task_loss`` over the labelled targets only: NaN targets and ``MISSING_CLASS`` labels left out.
+
+    Written with masks rather than indexing, so that it traces into one graph; 0 when nothing is labelled.
+    """
+    ops = keras.ops
+    if kind == REGRESSION:
+        target = ops.cast(target, output.dtype)
+        known = ops.logical_not(ops.isnan(target))
+        per_example = ops.square(output - ops.where(known, target, ops.zeros_like(target)))
+    elif kind == CLASSIFICATION:
+        known = ops.not_equal(target, MISSING_CLASS)
+        per_example = keras.losses.sparse_categorical_crossentropy(
+            ops.where(known, target, ops.zeros_like(target)), output, from_logits=True)
+    else:
+        raise ValueError(f"kind must be {REGRESSION!r} or {CLASSIFICATION!r}; got {kind!r}")
+    known = ops.cast(known, per_example.dtype)
+    return ops.sum(per_example * known) / ops.maximum(ops.sum(known), 1.0)
+
+
 def task_metric(output, target, kind: str) -> float:
-    """What the book reports per task: mean squared error (regression) or accuracy."""
+    """What the book reports per task: mean squared error (regression) or accuracy, over labelled targets."""
+    target = np.asarray(target)
+    known = labelled(target, kind)
     if kind == CLASSIFICATION:
         predicted = np.argmax(keras.ops.convert_to_numpy(output), axis=-1)
-        return float(np.mean(predicted == np.asarray(target)))
+        return float(np.mean(predicted[known] == target[known]))
+    if not known.all():
+        return float(np.mean((keras.ops.convert_to_numpy(output)[known] - target[known]) ** 2))
     return float(task_loss(output, target, kind))
 
 

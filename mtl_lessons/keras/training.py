@@ -27,8 +27,9 @@ from mtl_lessons._checks import (
 )
 from mtl_lessons.data.base import CLASSIFICATION, SPLITS, MultiTaskData, Split
 from mtl_lessons.history import History
-from mtl_lessons.keras.losses import task_losses, task_metric
+from mtl_lessons.keras.losses import masked_task_loss, task_losses, task_metric
 from mtl_lessons.keras.weighting import Weighting, as_weighting
+from mtl_lessons.schedules import SCHEDULES, TaskBatches, alternating_tasks
 from mtl_lessons.seeding import effective_seed
 
 OPTIMIZERS = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
@@ -122,6 +123,8 @@ def fit(
     batch_size: int | None = 64,
     lr: float = 1e-3,
     weighting: Weighting | Mapping[str, float] | None = None,
+    schedule: str = "joint",
+    temperature: float | None = None,
     optimizer: str | keras.optimizers.Optimizer = "adam",
     eval_every: int = 1,
     eval_splits: Sequence[str] = ("val",),
@@ -136,6 +139,9 @@ def fit(
     weighting's trainable weights together. Losses a model adds itself (``add_loss``, such as
     ``SoftSharingNet``'s coupling) are added to the total. ``seed`` seeds Python, NumPy and
     TensorFlow for the shuffling; seed before building the model to fix its initial weights too.
+    ``schedule`` and ``temperature`` choose joint or alternating steps as in the PyTorch ``fit``
+    (an alternating step computes every head but trains only its task's); missing labels (NaN,
+    ``MISSING_CLASS``) are left out of every loss and metric, as there.
     NaN or infinite inputs or targets are refused before training; a training loss, a recorded
     metric or a weight that becomes NaN or infinite stops training with an error naming the task
     (or the weights) and the epoch.
@@ -145,6 +151,12 @@ def fit(
     n = len(data.train)
     batch_size = n if batch_size is None else min(check_int("batch_size", batch_size, minimum=1), n)
     eval_every = check_int("eval_every", eval_every, minimum=1)
+    check_choice("schedule", schedule, SCHEDULES)
+    if temperature is not None:
+        if schedule != "alternating":
+            raise ValueError("temperature chooses the task of each alternating step: it needs "
+                             f"schedule='alternating'; got schedule={schedule!r}")
+        temperature = check_float("temperature", temperature, minimum=0.0, strict_minimum=True)
     if isinstance(eval_splits, str):
         eval_splits = (eval_splits,)
     for split in eval_splits:
@@ -158,35 +170,73 @@ def fit(
     variables = model.trainable_variables + weighting.trainable_variables
     step.build(variables)  # create the optimiser's slots now: building them inside the trace is slow
     tasks = data.tasks
+    incomplete = {t for t in tasks if not data.fully_labelled(t)}  # tasks with missing labels
 
-    @tf.function
-    def train_step(x, y):
-        with tf.GradientTape() as tape:
-            outputs = model(x, training=True)
-            losses = {t: losses_fn[t](y[t], outputs[t]) for t in tasks}
-            total, weights = weighting.combine(losses)
-            if model.losses:
-                total = total + tf.add_n(model.losses)
-        gradients = tape.gradient(total, variables)
-        step.apply_gradients(zip(gradients, variables, strict=True))
-        return tf.stack([losses[t] for t in tasks]), weights
+    def make_step(step_tasks: tuple[str, ...]):
+        """The traced training step of the tasks ``step_tasks`` (one trace per set of tasks)."""
 
+        def train_step(x, y):
+            with tf.GradientTape() as tape:
+                outputs = model(x, training=True)
+                losses = {t: masked_task_loss(outputs[t], y[t], data.kinds[t]) if t in incomplete
+                          else losses_fn[t](y[t], outputs[t]) for t in step_tasks}
+                total, weights = weighting.combine(losses)
+                if model.losses:
+                    total = total + tf.add_n(model.losses)
+            gradients = tape.gradient(total, variables)
+            # an alternating step leaves the other heads (and their learned weights) untouched
+            step.apply_gradients([(g, v) for g, v in zip(gradients, variables, strict=True) if g is not None])
+            return tf.stack([losses[t] for t in step_tasks]), weights
+
+        return tf.function(train_step, reduce_retracing=True)
+
+    steps: dict[tuple[str, ...], object] = {}
+    targets = split_targets(data.train, tasks)
+    has_label = {t: data.example_labelled(t) for t in incomplete}
+    rng = np.random.default_rng(seed)
+    own = {t: TaskBatches(data.task_rows(t), batch_size, rng.permutation) for t in tasks}
     dataset = tf.data.Dataset.from_tensor_slices(
-        (data.train.x, split_targets(data.train, tasks))).shuffle(n, seed=seed).batch(batch_size)
+        (data.train.x, targets)).shuffle(n, seed=seed).batch(batch_size)
+    if incomplete and schedule == "joint":  # the rows too, to count each task's labels in a batch
+        dataset = tf.data.Dataset.from_tensor_slices(
+            (data.train.x, targets, np.arange(n))).shuffle(n, seed=seed).batch(batch_size)
+
+    def batches():
+        """(tasks of the step, inputs, targets, labelled examples per task) for one epoch."""
+        if schedule == "joint":
+            for x, y, *rows in dataset:
+                counts = {t: int(has_label[t][rows[0].numpy()].sum()) if t in incomplete
+                          else int(x.shape[0]) for t in tasks}
+                yield tuple(t for t in tasks if counts[t] > 0), x, y, counts
+            return
+        for t in tasks:
+            own[t].new_epoch()
+        sizes = {t: len(own[t].rows) for t in tasks}
+        for t in alternating_tasks(sizes, batch_size, temperature, rng.random):
+            rows = own[t].next()
+            yield (t,), data.train.x[rows], {t: targets[t][rows]}, {t: len(rows)}
+
     history = History(dict(data.kinds))
     epoch_range: Iterable[int] = range(1, epochs + 1)
     if _progress_enabled(progress):
         from tqdm.auto import tqdm
 
         epoch_range = tqdm(epoch_range, desc="epochs", leave=False)
+    position = {t: k for k, t in enumerate(tasks)}
     for epoch in epoch_range:
-        loss_sum, weight_sum, count = np.zeros(len(tasks)), np.zeros(len(tasks)), 0
-        for x, y in dataset:
-            losses, weights = train_step(x, y)
-            size = int(x.shape[0])
-            loss_sum += size * losses.numpy()
-            weight_sum += size * np.asarray(weights)
-            count += size
+        loss_sum, weight_sum, count = np.zeros(len(tasks)), np.zeros(len(tasks)), np.zeros(len(tasks))
+        for step_tasks, x, y, counts in batches():
+            if not step_tasks:  # no task has a label in this batch
+                continue
+            if step_tasks not in steps:
+                steps[step_tasks] = make_step(step_tasks)
+            losses, weights = steps[step_tasks](x, {t: y[t] for t in step_tasks})
+            where = [position[t] for t in step_tasks]
+            sizes = np.array([counts[t] for t in step_tasks], dtype=float)
+            loss_sum[where] += sizes * losses.numpy()
+            weight_sum[where] += sizes * np.asarray(weights)
+            count[where] += sizes
+        count = np.maximum(count, 1)
         epoch_losses = dict(zip(tasks, loss_sum / count, strict=True))
         # TensorFlow's fused kernels can keep the loss finite while the weights turn NaN: check both
         check_epoch_values("training loss", epoch_losses, epoch)

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from mtl_lessons._checks import check_task_weights
-from mtl_lessons.data.base import CLASSIFICATION, REGRESSION
+from mtl_lessons.data.base import CLASSIFICATION, MISSING_CLASS, REGRESSION
 
 
 def task_loss(output: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Tensor:
@@ -17,6 +17,8 @@ def task_loss(output: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Te
     Dense tasks average over positions too: a regression map ``(n, H, W)`` against targets of the
     same shape, or class logits ``(n, classes, positions...)`` against labels ``(n, positions...)``
     (a class per pixel or per word), as ``torch.nn.functional.cross_entropy`` takes them.
+    Missing labels (NaN targets, ``MISSING_CLASS`` labels) are left out: the mean runs over the
+    labelled ones only. With no label at all the loss is NaN; ``fit`` leaves such a task out of the step.
     """
     if kind == REGRESSION:
         if output.shape != target.shape:
@@ -24,6 +26,9 @@ def task_loss(output: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Te
                 f"regression output has shape {tuple(output.shape)} but its target has shape "
                 f"{tuple(target.shape)}; they must match"
             )
+        missing = target.isnan()
+        if missing.any():  # average over the labelled targets only
+            return F.mse_loss(output[~missing], target[~missing])
         return F.mse_loss(output, target)
     if kind == CLASSIFICATION:
         if output.ndim != target.ndim + 1 or output.shape[:1] + output.shape[2:] != target.shape:
@@ -32,15 +37,21 @@ def task_loss(output: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Te
                 f"(n, classes, positions...) and targets (n, positions...); got {tuple(output.shape)} "
                 f"and {tuple(target.shape)}"
             )
-        return F.cross_entropy(output, target)
+        return F.cross_entropy(output, target, ignore_index=MISSING_CLASS)
     raise ValueError(f"kind must be {REGRESSION!r} or {CLASSIFICATION!r}; got {kind!r}")
 
 
 def task_metric(output: torch.Tensor, target: torch.Tensor, kind: str) -> float:
-    """What the book reports per task: mean squared error (regression) or accuracy (over positions too)."""
+    """What the book reports per task: mean squared error (regression) or accuracy (over positions too).
+
+    Both run over the labelled targets only.
+    """
     if kind == CLASSIFICATION:
-        return (output.argmax(dim=1) == target).float().mean().item()
+        known = target != MISSING_CLASS
+        correct = output.argmax(dim=1) == target
+        return (correct.float().mean() if known.all() else correct[known].float().mean()).item()
     return task_loss(output, target, kind).item()
+
 
 
 def mtl_loss(

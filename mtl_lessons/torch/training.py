@@ -24,11 +24,11 @@ from mtl_lessons._checks import (
 )
 from mtl_lessons.data.base import CLASSIFICATION, SPLITS, MultiTaskData, Split
 from mtl_lessons.history import History
+from mtl_lessons.schedules import SCHEDULES, TaskBatches, alternating_tasks
 from mtl_lessons.seeding import effective_seed
 from mtl_lessons.torch.losses import task_loss, task_metric
 from mtl_lessons.torch.weighting.base import Weighting, as_weighting
 
-SCHEDULES = ("joint", "alternating")
 OPTIMIZERS = ("adam", "sgd")
 
 
@@ -143,6 +143,7 @@ def fit(
     lr: float = 1e-3,
     weighting: Weighting | Mapping[str, float] | None = None,
     schedule: str = "joint",
+    temperature: float | None = None,
     optimizer: str = "adam",
     weight_decay: float = 0.0,
     regulariser: Callable[[nn.Module], torch.Tensor] | None = None,
@@ -160,9 +161,15 @@ def fit(
     ``regulariser(model)`` returns ``R(theta)``, added to the objective. ``batch_size=None`` (or
     one at least the training size) trains full-batch, in the data's order.
 
-    ``schedule="joint"`` puts every task in every batch. ``schedule="alternating"`` gives each task
-    its own shuffled order and takes one step per batch of a single task, in turn, through that
-    task's head only (the articles' task-id loop).
+    ``schedule="joint"`` puts every task in every batch. ``schedule="alternating"`` takes one step
+    per batch of a single task, through that task's head only (the articles' task-id loop): each
+    task walks through its own labelled examples in a shuffled order (its own data set, see
+    ``MultiTaskData.from_parts``); the tasks take turns (``temperature=None``) or each step draws
+    its task with probability ``∝ n_t^(1/temperature)`` (see :mod:`mtl_lessons.schedules`).
+
+    Missing labels (NaN targets, ``MISSING_CLASS``) are left out of every loss and metric: a task's
+    loss is its mean over the labelled examples of the batch, and a batch without a label for a
+    task leaves that task out of the step.
 
     Every ``eval_every`` epochs (and after the last) the metric of each task is recorded on each
     split of ``eval_splits``. NaN or infinite inputs or targets are refused before training; a
@@ -178,6 +185,11 @@ def fit(
     weight_decay = check_float("weight_decay", weight_decay, minimum=0.0)
     eval_every = check_int("eval_every", eval_every, minimum=1)
     check_choice("schedule", schedule, SCHEDULES)
+    if temperature is not None:
+        if schedule != "alternating":
+            raise ValueError("temperature chooses the task of each alternating step: it needs "
+                             f"schedule='alternating'; got schedule={schedule!r}")
+        temperature = check_float("temperature", temperature, minimum=0.0, strict_minimum=True)
     if isinstance(eval_splits, str):
         eval_splits = (eval_splits,)
     for split in eval_splits:
@@ -209,6 +221,12 @@ def fit(
 
         epoch_range = tqdm(epoch_range, desc="epochs", leave=False)
 
+    # which examples carry each task's label: kept only for tasks with missing labels
+    has_label = {t: torch.as_tensor(data.example_labelled(t), device=device) for t in tasks
+                 if not data.fully_labelled(t)}
+    own = {t: TaskBatches(torch.as_tensor(data.task_rows(t), device=device), batch_size,
+                          lambda k: torch.randperm(k, device=device)) for t in tasks}
+
     def batches() -> Iterable[tuple[tuple[str, ...], torch.Tensor | None]]:
         """(tasks of the step, row indices or None for all rows) for one epoch."""
         if schedule == "joint":
@@ -219,17 +237,30 @@ def fit(
             for start in range(0, n, batch_size):
                 yield tasks, order[start: start + batch_size]
         else:
-            orders = {t: torch.randperm(n, device=device) for t in tasks}
-            for start in range(0, n, batch_size):
-                for t in tasks:
-                    yield (t,), orders[t][start: start + batch_size]
+            for t in tasks:
+                own[t].new_epoch()
+            sizes = {t: len(own[t].rows) for t in tasks}
+            for t in alternating_tasks(sizes, batch_size, temperature,
+                                       lambda k: torch.rand(k, dtype=torch.float64).numpy()):
+                yield (t,), own[t].next()
+
+    def labels_in(task: str, idx: torch.Tensor | None) -> int:
+        """How many examples of the batch carry a label for ``task``."""
+        if task not in has_label:
+            return n if idx is None else len(idx)
+        return int(has_label[task].sum() if idx is None else has_label[task][idx].sum())
 
     try:
         for epoch in epoch_range:
-            records = []  # per step: (tasks, losses, weights, batch size), summed once per epoch
+            records = []  # per step: (tasks, losses, weights, labelled examples per task)
             for step_tasks, idx in batches():
+                counts = {t: labels_in(t, idx) for t in step_tasks}
+                step_tasks = tuple(t for t in step_tasks if counts[t] > 0)  # no label: not in this step
+                if not step_tasks:
+                    continue
                 xb = x if idx is None else x[idx]
-                outputs = model(xb) if len(step_tasks) == len(tasks) else model(xb, task=step_tasks[0])
+                one_head = schedule == "alternating" and len(tasks) > 1
+                outputs = model(xb, task=step_tasks[0]) if one_head else model(xb)
                 losses = {t: task_loss(outputs[t], y[t] if idx is None else y[t][idx], data.kinds[t])
                           for t in step_tasks}
                 step.zero_grad(set_to_none=True)
@@ -237,9 +268,9 @@ def fit(
                                              captured.get("features"))
                 step.step()
                 records.append((step_tasks, torch.stack(list(losses.values())).detach(), applied,
-                                n if idx is None else len(idx)))
+                                [counts[t] for t in step_tasks]))
             where = torch.tensor([position[t] for r in records for t in r[0]], device=device)
-            sizes = torch.tensor([float(r[3]) for r in records for _ in r[0]], device=device)
+            sizes = torch.tensor([float(c) for r in records for c in r[3]], device=device)
             step_losses = torch.cat([r[1] for r in records]) * sizes
             step_weights = torch.cat([r[2].to(device) for r in records]) * sizes
             counts = torch.zeros(len(tasks), device=device).index_add_(0, where, sizes).clamp_min(1)
