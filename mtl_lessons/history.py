@@ -20,7 +20,14 @@ class History:
     ``train_loss[t]`` and ``weights[t]`` hold one value per epoch: the mean training loss of task
     ``t`` and the mean weight the weighting gave it. ``epochs`` lists the evaluated epochs, and
     ``metrics[split][t]`` the metric of task ``t`` there (mean squared error for regression,
-    accuracy for classification), for each split that was evaluated.
+    accuracy for classification), for each split that was evaluated; ``losses[split][t]`` the
+    task's loss on the whole split with the model in evaluation mode (``train_loss`` is instead
+    the mean over the epoch's batches, while the weights moved).
+
+    With early stopping (:class:`~mtl_lessons.stopping.EarlyStopping`), ``stopped_epoch`` is the
+    last trained epoch when training stopped before its ``epochs`` (else None), ``best_epoch`` the
+    best evaluation's epoch, and ``restored`` whether the model was given back that epoch's
+    weights (False when the last evaluation was the best, or without ``restore_best``).
     """
 
     kinds: dict[str, str]
@@ -28,6 +35,10 @@ class History:
     weights: dict[str, list[float]] = field(default_factory=dict)
     epochs: list[int] = field(default_factory=list)
     metrics: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    losses: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    stopped_epoch: int | None = None
+    best_epoch: int | None = None
+    restored: bool = False
 
     def __post_init__(self) -> None:
         for task in self.kinds:
@@ -43,25 +54,36 @@ class History:
         """The validation metric of every task at each evaluated epoch."""
         return self.metrics.get("val", {t: [] for t in self.kinds})
 
+    @property
+    def val_loss(self) -> dict[str, list[float]]:
+        """The validation loss of every task at each evaluated epoch."""
+        return self.losses.get("val", {t: [] for t in self.kinds})
+
     def record_epoch(self, losses: dict[str, float], weights: dict[str, float]) -> None:
         """Append one epoch's mean training losses and mean weights."""
         for task in self.kinds:
             self.train_loss[task].append(float(losses[task]))
             self.weights[task].append(float(weights[task]))
 
-    def record_evaluation(self, epoch: int, split: str, values: dict[str, float]) -> None:
-        """Append the metrics of one split at an evaluated epoch (``epoch`` is added once)."""
+    def record_evaluation(self, epoch: int, split: str, values: dict[str, float],
+                          losses: dict[str, float]) -> None:
+        """Append the metrics and losses of one split at an evaluated epoch (``epoch`` is added once)."""
         if split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}; got {split!r}")
         if not self.epochs or self.epochs[-1] != epoch:
             self.epochs.append(epoch)
-        per_task = self.metrics.setdefault(split, {t: [] for t in self.kinds})
-        for task in self.kinds:
-            per_task[task].append(float(values[task]))
+        for record, numbers in ((self.metrics, values), (self.losses, losses)):
+            per_task = record.setdefault(split, {t: [] for t in self.kinds})
+            for task in self.kinds:
+                per_task[task].append(float(numbers[task]))
 
     def final(self, split: str = "val") -> dict[str, float]:
         """The last recorded metric of each task on ``split``."""
         return {t: values[-1] for t, values in self.metrics.get(split, {}).items() if values}
+
+    def final_loss(self, split: str = "val") -> dict[str, float]:
+        """The last recorded loss of each task on ``split``."""
+        return {t: values[-1] for t, values in self.losses.get(split, {}).items() if values}
 
     def best(self) -> Score:
         """Every task scored at *its own* best validation epoch (per-task early stopping).

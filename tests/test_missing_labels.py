@@ -218,3 +218,15 @@ def test_keras_alternating_steps_update_the_trunk_and_their_own_head_only(parts)
     assert len(sgd.traced) == 2 and all(updated < everything for updated in sgd.traced)
     one, other = sgd.traced
     assert one | other == everything and one & other  # each its head, both the shared trunk
+
+
+def test_early_stopping_watches_a_validation_loss_over_the_labelled_examples(parts):
+    set_seed(0)
+    history = fit(HardSharingNet(6, parts.output_sizes(), hidden=(8,)), parts, epochs=30, batch_size=None,
+                  lr=3e-2, early_stopping=3, progress=False)
+    keras.utils.set_random_seed(0)
+    keras_history = keras_fit(KerasHardSharingNet(parts.input_shape, parts.output_sizes(), (8,)), parts,
+                              epochs=30, batch_size=None, lr=3e-2, early_stopping=3, progress=False)
+    for run in (history, keras_history):
+        assert all(np.isfinite(run.val_loss[t]).all() for t in parts.tasks)
+        assert run.best_epoch is not None

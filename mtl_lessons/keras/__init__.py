@@ -32,8 +32,10 @@ from mtl_lessons.keras.models import (  # noqa: E402
 )
 from mtl_lessons.keras.training import compile_mtl, evaluate, fit, make_optimizer, split_targets  # noqa: E402
 from mtl_lessons.keras.weighting import FixedWeights, UncertaintyWeighting, Weighting  # noqa: E402
+from mtl_lessons.stopping import EarlyStopping  # noqa: E402
 
 __all__ = [
+    "EarlyStopping",
     "FixedWeights",
     "HardSharingNet",
     "History",

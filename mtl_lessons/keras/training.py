@@ -31,6 +31,7 @@ from mtl_lessons.keras.losses import masked_task_loss, task_losses, task_metric
 from mtl_lessons.keras.weighting import Weighting, as_weighting
 from mtl_lessons.schedules import SCHEDULES, TaskBatches, alternating_tasks
 from mtl_lessons.seeding import effective_seed
+from mtl_lessons.stopping import EarlyStopping, as_early_stopping
 
 OPTIMIZERS = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
 
@@ -105,9 +106,15 @@ def evaluate(model: keras.Model, data: MultiTaskData, split: str = "test") -> di
     """Per-task metric on one split: mean squared error for regression, accuracy for classification."""
     check_choice("split", split, SPLITS)
     check_model_fits_data(model, data)
-    part = getattr(data, split)
+    return _scores(model, getattr(data, split), data.kinds)[0]
+
+
+def _scores(model: keras.Model, part: Split,
+            kinds: Mapping[str, str]) -> tuple[dict[str, float], dict[str, float]]:
+    """Per-task metrics and losses of the model in inference mode, over the labelled examples."""
     outputs = model(part.x, training=False)
-    return {t: task_metric(outputs[t], part.y[t], data.kinds[t]) for t in data.tasks}
+    return ({t: task_metric(outputs[t], part.y[t], kinds[t]) for t in kinds},
+            {t: float(masked_task_loss(outputs[t], part.y[t], kinds[t])) for t in kinds})
 
 
 def _progress_enabled(progress: bool | None) -> bool:
@@ -130,6 +137,7 @@ def fit(
     eval_splits: Sequence[str] = ("val",),
     progress: bool | None = None,
     seed: int = 0,
+    early_stopping: EarlyStopping | int | None = None,
 ) -> History:
     """Train ``model`` on every task of ``data``; return the per-task :class:`~mtl_lessons.history.History`.
 
@@ -144,7 +152,9 @@ def fit(
     ``MISSING_CLASS``) are left out of every loss and metric, as there.
     NaN or infinite inputs or targets are refused before training; a training loss, a recorded
     metric or a weight that becomes NaN or infinite stops training with an error naming the task
-    (or the weights) and the epoch.
+    (or the weights) and the epoch. ``early_stopping`` (an :class:`~mtl_lessons.stopping.EarlyStopping`,
+    or an int: its patience, counted in evaluations) stops when the monitored validation number stops
+    improving, and gives the model and the weighting back their weights of the best evaluation.
     """
     epochs = check_int("epochs", epochs, minimum=1)
     check_model_fits_data(model, data)
@@ -163,6 +173,7 @@ def fit(
         check_choice("eval_splits entry", split, SPLITS)
     data.check_finite(("train", *eval_splits))  # arrays changed in place since the data were made
     weighting = as_weighting(weighting, data.tasks)
+    stopper = as_early_stopping(early_stopping, data.kinds, eval_splits)
     seed = effective_seed(seed)
     keras.utils.set_random_seed(seed)
     losses_fn = task_losses(data.kinds)
@@ -244,7 +255,15 @@ def fit(
         history.record_epoch(epoch_losses, dict(zip(tasks, weight_sum / count, strict=True)))
         if epoch % eval_every == 0 or epoch == epochs:
             for split in eval_splits:
-                metrics = evaluate(model, data, split)
+                metrics, losses = _scores(model, getattr(data, split), data.kinds)
                 check_epoch_values(f"{split} metric", metrics, epoch)
-                history.record_evaluation(epoch, split, metrics)
+                check_epoch_values(f"{split} loss", losses, epoch)
+                history.record_evaluation(epoch, split, metrics, losses)
+            if stopper is not None and stopper.update(epoch, history.final_loss(), history.final()):
+                best = [model.get_weights(), weighting.get_weights()]
+            if stopper is not None and stopper.stop:
+                break
+    if stopper is not None and stopper.finish(history, epochs):
+        model.set_weights(best[0])
+        weighting.set_weights(best[1])
     return history

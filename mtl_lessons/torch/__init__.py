@@ -12,6 +12,7 @@ import os
 import torch
 
 from mtl_lessons.history import History, Score
+from mtl_lessons.stopping import EarlyStopping
 from mtl_lessons.torch.batched import CopiesResult, SharingSetting, train_copies
 from mtl_lessons.torch.comparison import WeightingRuns, compare_weightings, target_variance
 from mtl_lessons.torch.gradients import gradient_cosine, shared_gradients, task_jacobian
@@ -57,6 +58,7 @@ __all__ = [
     "CopiesResult",
     "CrossStitchNet",
     "ESMMNet",
+    "EarlyStopping",
     "FixedWeights",
     "GradNorm",
     "GradientWeighting",

@@ -26,6 +26,7 @@ from mtl_lessons.data.base import CLASSIFICATION, SPLITS, MultiTaskData, Split
 from mtl_lessons.history import History
 from mtl_lessons.schedules import SCHEDULES, TaskBatches, alternating_tasks
 from mtl_lessons.seeding import effective_seed
+from mtl_lessons.stopping import EarlyStopping, as_early_stopping
 from mtl_lessons.torch.losses import task_loss, task_metric
 from mtl_lessons.torch.weighting.base import Weighting, as_weighting
 
@@ -88,13 +89,15 @@ def check_model_fits_data(model: nn.Module, data: MultiTaskData) -> None:
 
 
 @torch.no_grad()
-def _metrics(model: nn.Module, x: torch.Tensor, y: Mapping[str, torch.Tensor],
-             kinds: Mapping[str, str]) -> dict[str, float]:
+def _scores(model: nn.Module, x: torch.Tensor, y: Mapping[str, torch.Tensor],
+            kinds: Mapping[str, str]) -> tuple[dict[str, float], dict[str, float]]:
+    """Per-task metrics and losses of the model in evaluation mode."""
     was_training = model.training
     model.eval()
     outputs = model(x)
     model.train(was_training)
-    return {t: task_metric(outputs[t], y[t], kinds[t]) for t in kinds}
+    return ({t: task_metric(outputs[t], y[t], kinds[t]) for t in kinds},
+            {t: task_loss(outputs[t], y[t], kinds[t]).item() for t in kinds})
 
 
 def evaluate(model: nn.Module, data: MultiTaskData, split: str = "test") -> dict[str, float]:
@@ -102,7 +105,7 @@ def evaluate(model: nn.Module, data: MultiTaskData, split: str = "test") -> dict
     check_choice("split", split, SPLITS)
     check_model_fits_data(model, data)
     x, y = to_tensors(getattr(data, split), data.kinds, next(model.parameters()).device)
-    return _metrics(model, x, y, data.kinds)
+    return _scores(model, x, y, data.kinds)[0]
 
 
 def _all_finite(parameters: Sequence[torch.Tensor]) -> bool:
@@ -152,6 +155,7 @@ def fit(
     device: torch.device | str | None = None,
     progress: bool | None = None,
     seed: int | None = None,
+    early_stopping: EarlyStopping | int | None = None,
 ) -> History:
     """Train ``model`` on every task of ``data``; return the per-task :class:`~mtl_lessons.history.History`.
 
@@ -176,6 +180,11 @@ def fit(
     training loss, a recorded metric or a weight that becomes NaN or infinite stops training with an
     error naming the task (or the weights) and the epoch. The progress bar is on unless
     ``progress=False`` or ``MTL_LESSONS_PROGRESS=0``.
+
+    ``early_stopping`` (an :class:`~mtl_lessons.stopping.EarlyStopping`, or an int: its patience,
+    counted in evaluations) stops when the validation loss, or the metric it monitors, stops
+    improving, and gives the model and the weighting back their ``state_dict`` of the best
+    evaluation; ``"val"`` must be in ``eval_splits``.
     """
     epochs = check_int("epochs", epochs, minimum=1)
     check_model_fits_data(model, data)
@@ -199,6 +208,7 @@ def fit(
         raise TypeError("regulariser must be a function of the model returning R(theta); "
                         f"got {regulariser!r}")
     weighting = as_weighting(weighting, data.tasks)
+    stopper = as_early_stopping(early_stopping, data.kinds, eval_splits)
     if seed is not None:
         torch.manual_seed(effective_seed(seed))
 
@@ -284,11 +294,19 @@ def fit(
             weighting.end_epoch(epoch_losses)
             if epoch % eval_every == 0 or epoch == epochs:
                 for split, (xs, ys) in evaluated.items():
-                    metrics = _metrics(model, xs, ys, data.kinds)
+                    metrics, losses = _scores(model, xs, ys, data.kinds)
                     check_epoch_values(f"{split} metric", metrics, epoch)
-                    history.record_evaluation(epoch, split, metrics)
+                    check_epoch_values(f"{split} loss", losses, epoch)
+                    history.record_evaluation(epoch, split, metrics, losses)
+                if stopper is not None and stopper.update(epoch, history.final_loss(), history.final()):
+                    best = [{k: v.clone() for k, v in m.state_dict().items()} for m in (model, weighting)]
+                if stopper is not None and stopper.stop:
+                    break
     finally:
         if "handle" in captured:
             captured.pop("handle").remove()
+    if stopper is not None and stopper.finish(history, epochs):
+        model.load_state_dict(best[0])
+        weighting.load_state_dict(best[1])
     model.eval()
     return history
