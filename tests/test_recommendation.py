@@ -7,7 +7,16 @@ import torch.nn.functional as F
 from sklearn.metrics import log_loss as sklearn_log_loss
 from sklearn.metrics import roc_auc_score
 
-from mtl_lessons.data import CLASSIFICATION, click_log, clicked_only, item_clicks, related_tasks, true_rates
+from mtl_lessons.data import (
+    CLASSIFICATION,
+    MISSING_CLASS,
+    click_log,
+    clicked_labels,
+    clicked_only,
+    item_clicks,
+    related_tasks,
+    true_rates,
+)
 from mtl_lessons.ranking import auc, log_loss
 from mtl_lessons.torch import CVRNet, ESMMNet, HardSharingNet, fit, positive_probabilities
 
@@ -169,3 +178,31 @@ def test_positive_probabilities_and_argument_errors():
         ESMMNet(3, embedding=0)
     with pytest.raises(ValueError, match="expects inputs of 3 features"):
         ESMMNet(3)(torch.zeros(2, 4))
+
+
+def test_clicked_labels_keep_every_exposure_and_the_cvr_label_where_clicked():
+    log = small_log()
+    labelled = clicked_labels(log)
+    for name in ("train", "val", "test"):
+        part, source = getattr(labelled, name), getattr(log, name)
+        clicked = source.y["click"] == 1
+        assert len(part) == len(source) and np.array_equal(part.y["click"], source.y["click"])
+        assert np.array_equal(part.y["cvr"][clicked], source.y["conversion"][clicked])
+        assert (part.y["cvr"][~clicked] == MISSING_CLASS).all()
+    assert labelled.kinds == {"click": CLASSIFICATION, "cvr": CLASSIFICATION}
+    with pytest.raises(ValueError, match="must be a click log"):
+        clicked_labels(related_tasks(n_train=8, n_val=4, n_test=4, seed=0))
+
+
+def test_esmm_without_the_entire_space_outputs_pcvr_on_its_second_head():
+    log = clicked_labels(small_log())
+    torch.manual_seed(0)
+    model = ESMMNet(log.input_shape, 8, (8,), tasks=("click", "cvr"), entire_space=False)
+    x = torch.as_tensor(log.test.x[:50], dtype=torch.float32)
+    with torch.no_grad():
+        cvr = F.softmax(model(x)["cvr"], dim=1)[:, 1].numpy()
+    np.testing.assert_allclose(cvr, model.rates(log.test.x[:50])["pcvr"], rtol=1e-5)
+    history = fit(model, log, epochs=2, batch_size=256, progress=False, seed=0)
+    assert np.isfinite(history.val_metric["cvr"]).all()
+    with pytest.raises(TypeError, match="entire_space must be True or False"):
+        ESMMNet(log.input_shape, entire_space="no")

@@ -4,6 +4,8 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mtl_lessons.schedules import TaskBatches, alternating_tasks, task_probabilities
 
@@ -49,3 +51,36 @@ def test_task_batches_walk_every_row_once_per_pass_and_reshuffle_when_used_up():
     assert sorted(first_pass) == list(range(100, 107))
     second = loader.next()  # used up: a new pass starts
     assert len(second) == 3 and set(second) <= set(range(100, 107))
+
+
+sizes_strategy = st.dictionaries(st.sampled_from("abcde"), st.integers(1, 60), min_size=1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(sizes=sizes_strategy, batch=st.integers(1, 25), temperature=st.one_of(st.none(), st.floats(0.05, 50)),
+       seed=st.integers(0, 2**16))
+def test_every_epoch_gives_each_task_at_least_its_batches_in_turn_or_their_total_by_draw(
+        sizes, batch, temperature, seed):
+    order = alternating_tasks(sizes, batch, temperature, np.random.default_rng(seed).random)
+    batches = {t: -(-n // batch) for t, n in sizes.items()}
+    assert set(order) <= set(sizes)
+    if temperature is None:
+        assert all(order.count(t) == max(batches.values()) for t in sizes)
+    else:
+        assert len(order) == sum(batches.values())
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 40), batch=st.integers(1, 50), seed=st.integers(0, 2**16))
+def test_a_pass_of_task_batches_serves_every_row_exactly_once(n, batch, seed):
+    loader = TaskBatches(np.arange(n), batch, np.random.default_rng(seed).permutation)
+    loader.new_epoch()
+    served = np.concatenate([loader.next() for _ in range(-(-n // batch))])
+    assert sorted(served) == list(range(n))
+
+
+@settings(max_examples=25, deadline=None)
+@given(temperature=st.one_of(st.floats(max_value=0.0), st.just(float("nan")), st.just(float("inf"))))
+def test_a_temperature_must_be_a_positive_number(temperature):
+    with pytest.raises(ValueError, match="temperature must be"):
+        task_probabilities({"a": 2, "b": 3}, temperature)

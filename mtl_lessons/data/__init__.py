@@ -12,8 +12,15 @@ One module per family of generators, all returning a :class:`~mtl_lessons.data.b
 * :mod:`~mtl_lessons.data.reviews`: generated product reviews with a sentiment and a topic label.
 """
 
-from mtl_lessons.data.base import CLASSIFICATION, REGRESSION, MultiTaskData, Split
-from mtl_lessons.data.clicks import CLICK_TASKS, click_log, clicked_only, item_clicks, true_rates
+from mtl_lessons.data.base import CLASSIFICATION, MISSING_CLASS, REGRESSION, MultiTaskData, Split
+from mtl_lessons.data.clicks import (
+    CLICK_TASKS,
+    click_log,
+    clicked_labels,
+    clicked_only,
+    item_clicks,
+    true_rates,
+)
 from mtl_lessons.data.digits import DIGIT_TASKS, digit_pairs
 from mtl_lessons.data.mechanisms import eavesdropping_tasks, sparse_linear_tasks, subspace_tasks
 from mtl_lessons.data.related import label_correlation, related_tasks
@@ -27,11 +34,13 @@ __all__ = [
     "CLASSIFICATION",
     "CLICK_TASKS",
     "DIGIT_TASKS",
+    "MISSING_CLASS",
     "REGRESSION",
     "SCENE_CLASSES",
     "MultiTaskData",
     "Split",
     "click_log",
+    "clicked_labels",
     "clicked_only",
     "digit_pairs",
     "eavesdropping_tasks",

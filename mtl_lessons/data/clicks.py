@@ -14,7 +14,14 @@ from __future__ import annotations
 import numpy as np
 
 from mtl_lessons._checks import check_choice, check_float, check_int
-from mtl_lessons.data.base import CLASSIFICATION, SPLITS, MultiTaskData, Split, spawn_generators
+from mtl_lessons.data.base import (
+    CLASSIFICATION,
+    MISSING_CLASS,
+    SPLITS,
+    MultiTaskData,
+    Split,
+    spawn_generators,
+)
 
 CLICK_TASKS = ("click", "conversion")
 
@@ -128,6 +135,25 @@ def clicked_only(data: MultiTaskData, task: str = "cvr") -> MultiTaskData:
         parts[name] = Split(clicked.x, {task: clicked.y["conversion"]})
     return MultiTaskData(parts["train"], parts["val"], parts["test"], {task: CLASSIFICATION}, {task: 2},
                          {"generator": "clicked_only", "source": data.info.get("generator")})
+
+
+def clicked_labels(data: MultiTaskData, task: str = "cvr") -> MultiTaskData:
+    """Every exposure with its click, and the CVR label (bought or not) on the clicked ones only.
+
+    The CVR label of an unclicked exposure is unknown, so it is ``MISSING_CLASS``: a multi-task
+    model trains its click head on all exposures and its CVR head on the clicked ones, sharing
+    what lies below. It is the usual multi-task answer to sparse CVR data, without ESMM's
+    entire-space loss.
+    """
+    clicked = clicked_only(data, task)  # checks data and task
+    parts = {}
+    for name in SPLITS:
+        split = getattr(data, name)
+        cvr = np.where(split.y["click"] == 1, split.y["conversion"], MISSING_CLASS)
+        parts[name] = Split(split.x, {"click": split.y["click"], task: cvr})
+    return MultiTaskData(parts["train"], parts["val"], parts["test"],
+                         {"click": CLASSIFICATION, task: CLASSIFICATION}, {"click": 2, task: 2},
+                         {**clicked.info, "generator": "clicked_labels", "truth": data.info.get("truth")})
 
 
 def true_rates(data: MultiTaskData, split: str = "test") -> dict[str, np.ndarray]:

@@ -36,6 +36,10 @@ class ESMMNet(MultiTaskNet):
     in one logit. The head ``tasks[0]`` ("click") outputs the logits of pCTR, the head ``tasks[1]``
     ("conversion") those of pCTCVR = pCTR * pCVR, both as ``[log(1 - p), log p]``, computed in log
     space so that tiny probabilities stay finite. :meth:`rates` reads pCTR, pCVR and pCTCVR out.
+
+    ``entire_space=False`` makes the second head output pCVR itself, for a CVR label observed on
+    the clicked exposures only (missing elsewhere, see ``clicked_labels``): the same network
+    trained the usual multi-task way, sharing the embedding but not ESMM's entire-space loss.
     """
 
     def __init__(
@@ -44,11 +48,15 @@ class ESMMNet(MultiTaskNet):
         embedding: int = 16,
         tower_hidden: Sequence[int] = (16,),
         tasks: Sequence[str] = ("click", "conversion"),
+        entire_space: bool = True,
     ) -> None:
         if isinstance(tasks, str) or len(tuple(tasks)) != 2 or len(set(tasks)) != 2:
             raise ValueError("tasks must name two different tasks, the click and the conversion; "
                              f"got {tasks!r}")
+        if not isinstance(entire_space, bool):
+            raise TypeError(f"entire_space must be True or False; got {entire_space!r}")
         self.click_task, self.conversion_task = tuple(tasks)
+        self.entire_space = entire_space
         super().__init__(input_shape, {self.click_task: 2, self.conversion_task: 2})
         embedding = check_int("embedding", embedding, minimum=1)
         widths = [embedding, *check_hidden(tower_hidden, name="tower_hidden")]
@@ -78,7 +86,9 @@ class ESMMNet(MultiTaskNet):
         outputs = {}
         if self.click_task in tasks:
             outputs[self.click_task] = probability_logits(log_ctr, log_no_click)
-        if self.conversion_task in tasks:
+        if self.conversion_task in tasks and not self.entire_space:
+            outputs[self.conversion_task] = probability_logits(F.logsigmoid(cvr), F.logsigmoid(-cvr))
+        elif self.conversion_task in tasks:
             log_ctcvr = log_ctr + F.logsigmoid(cvr)
             # 1 - pCTR pCVR = (1 - pCTR) + pCTR (1 - pCVR), added in log space
             log_no_conversion = torch.logaddexp(log_no_click, log_ctr + F.logsigmoid(-cvr))
