@@ -3,7 +3,7 @@
 The metrics the book teaches (the IoU read off the confusion matrix, the BIO spans, the entity F1)
 are written out in the package and compared here with scikit-learn and seqeval. Those that
 scikit-learn computes in the package (confusion matrix, AUC, RMSE, MAE, abs-rel, token accuracy)
-are compared with a count or a formula written out here.
+are compared with a count or a formula written out here, and Δm with values computed by hand.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from mtl_lessons.metrics import (
     auc,
     bio_spans,
     confusion_matrix,
+    delta_m,
     entity_f1,
     iou_per_class,
     mae,
@@ -228,3 +229,62 @@ def test_token_accuracy_skips_pads():
         token_accuracy(true, predicted[:, :2], tokens)
     with pytest.raises(ValueError, match="every token is a pad"):
         token_accuracy(true, predicted, np.zeros((1, 4), int))
+
+
+# ---------------------------------------------------------------- Δm
+
+
+def test_delta_m_by_hand():
+    # segmentation mIoU 0.50 -> 0.55 is +10 %; depth RMSE 0.75 -> 0.60, lower is better, is +20 %
+    assert delta_m({"seg": 0.55, "depth": 0.60}, {"seg": 0.50, "depth": 0.75},
+                   {"seg": True, "depth": False}) == pytest.approx(15.0)
+    assert delta_m({"a": 0.9, "b": 0.5}, {"a": 0.8, "b": 0.5}, True) == pytest.approx(6.25)
+    # one task scored by two metrics: each metric counts once, (-20 % - 10 % - 20 %) / 3
+    scene = {"mIoU": 0.40, "RMSE": 0.44, "abs-rel": 0.12}
+    single = {"mIoU": 0.50, "RMSE": 0.40, "abs-rel": 0.10}
+    assert delta_m(scene, single, {"mIoU": True, "RMSE": False, "abs-rel": False}) == pytest.approx(-50 / 3)
+    assert delta_m({"error": 3.0}, {"error": 2.0}, False) == pytest.approx(-50.0)
+    assert delta_m({"error": 3.0}, {"error": 2.0}, {"error": np.bool_(True)}) == pytest.approx(50.0)
+
+
+# measure: (score, baseline, higher is better, another unit's factor)
+positive = st.floats(0.01, 100.0)
+measures = st.dictionaries(st.sampled_from("abcdef"),
+                           st.tuples(positive, positive, st.booleans(), st.floats(0.1, 10.0)), min_size=1)
+
+
+@FAST
+@given(values=measures)
+def test_delta_m_is_zero_at_the_baselines_turns_sign_with_the_direction_and_ignores_units(values):
+    scores = {k: v[0] for k, v in values.items()}
+    baselines = {k: v[1] for k, v in values.items()}
+    higher = {k: v[2] for k, v in values.items()}
+    value = delta_m(scores, baselines, higher)
+    assert delta_m(baselines, baselines, higher) == 0.0
+    assert delta_m(scores, baselines, {k: not h for k, h in higher.items()}) == pytest.approx(-value)
+    unit = {k: v[3] for k, v in values.items()}  # another unit per measure (metres, centimetres)
+    rescaled = delta_m({k: unit[k] * x for k, x in scores.items()},
+                       {k: unit[k] * x for k, x in baselines.items()}, higher)
+    assert rescaled == pytest.approx(value, abs=1e-9)
+
+
+def test_delta_m_refuses_bad_arguments():
+    with pytest.raises(ValueError, match=r"only in scores: \['b'\], only in baselines: \['c'\]"):
+        delta_m({"a": 1.0, "b": 1.0}, {"a": 1.0, "c": 1.0}, True)
+    with pytest.raises(ValueError, match="at least one measure"):
+        delta_m({}, {}, True)
+    with pytest.raises(TypeError, match="^baselines must be a dict"):
+        delta_m({"a": 1.0}, [1.0], True)
+    for bad in (0.0, -0.5):
+        with pytest.raises(ValueError, match=r"^baselines\['a'\] must be > 0"):
+            delta_m({"a": 1.0}, {"a": bad}, True)
+    with pytest.raises(ValueError, match=r"^scores\['a'\] must be a number, got NaN"):
+        delta_m({"a": float("nan")}, {"a": 1.0}, True)
+    with pytest.raises(ValueError, match=r"^baselines\['a'\] must be a finite number"):
+        delta_m({"a": 1.0}, {"a": float("inf")}, True)
+    with pytest.raises(ValueError, match="higher_is_better must name exactly the measures"):
+        delta_m({"a": 1.0, "b": 1.0}, {"a": 1.0, "b": 1.0}, {"a": True})
+    with pytest.raises(TypeError, match=r"higher_is_better\['a'\] must be True or False"):
+        delta_m({"a": 1.0}, {"a": 1.0}, {"a": "yes"})
+    with pytest.raises(TypeError, match="higher_is_better must be a bool or a dict"):
+        delta_m({"a": 1.0}, {"a": 1.0}, "higher")
