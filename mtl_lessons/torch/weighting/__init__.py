@@ -3,9 +3,9 @@
 See :mod:`mtl_lessons.torch.weighting.base` for the contract; each method is one module.
 """
 
-from mtl_lessons.torch.weighting.base import GradientWeighting, LossWeighting, Weighting, as_weighting
+from mtl_lessons.torch.weighting.base import GradientWeighting, LossWeighting, Weighting
 from mtl_lessons.torch.weighting.dwa import DWA, dwa_weights
-from mtl_lessons.torch.weighting.fixed import FixedWeights
+from mtl_lessons.torch.weighting.fixed import FixedWeights, as_weighting
 from mtl_lessons.torch.weighting.gradnorm import GradNorm
 from mtl_lessons.torch.weighting.mgda import MGDA, min_norm_weights, two_task_min_norm
 from mtl_lessons.torch.weighting.pcgrad import PCGrad, project_conflicts
