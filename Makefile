@@ -61,9 +61,12 @@ classroom: setup
 
 setup: $(ENV_STAMP)
 
+# --use-pep517: seqeval ships only an sdist. In a .venv that already holds `wheel` (TensorFlow brings
+# it), pip 23 would build it the legacy way, whose setup_requires fetch a setuptools_scm that fails to
+# import; built in an isolated environment, as newer pips always do, it installs.
 $(ENV_STAMP): requirements.txt requirements-colab.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check --use-pep517 -r requirements.txt
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	$(PY) -m pip check
 	rm -rf $(VENV)/colab-widgets

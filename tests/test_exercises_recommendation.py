@@ -9,7 +9,7 @@ from mtl_lessons.exercises.recommendation import (
     check_selection_bias,
     check_third_task,
 )
-from mtl_lessons.ranking import auc
+from mtl_lessons.metrics import auc
 
 
 def test_rates_from_counts_right_and_typical_mistakes():

@@ -14,7 +14,7 @@ from mtl_lessons.exercises.tagging import (
     check_bio_spans,
     check_entity_f1_by_hand,
 )
-from mtl_lessons.tagging_metrics import bio_spans, entity_f1
+from mtl_lessons.metrics import bio_spans, entity_f1
 
 # ---------------------------------------------------------------- exercise 1: spans
 

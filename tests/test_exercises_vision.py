@@ -12,7 +12,7 @@ from mtl_lessons.exercises.vision import (
     check_iou_by_hand,
     check_new_heads,
 )
-from mtl_lessons.torch.metrics import iou_per_class, mean_iou
+from mtl_lessons.metrics import iou_per_class, mean_iou
 
 # ---------------------------------------------------------------- exercise 1: IoU by hand
 

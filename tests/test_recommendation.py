@@ -1,11 +1,9 @@
-"""The click log, the AUC and ESMM: shapes, determinism, the selection bias, the model's arithmetic."""
+"""The click log and ESMM: shapes, determinism, the selection bias, the model's arithmetic."""
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from sklearn.metrics import log_loss as sklearn_log_loss
-from sklearn.metrics import roc_auc_score
 
 from mtl_lessons.data import (
     CLASSIFICATION,
@@ -17,7 +15,6 @@ from mtl_lessons.data import (
     related_tasks,
     true_rates,
 )
-from mtl_lessons.ranking import auc, log_loss
 from mtl_lessons.torch import CVRNet, ESMMNet, HardSharingNet, fit, positive_probabilities
 
 
@@ -98,26 +95,7 @@ def test_clicked_only_true_rates_and_item_clicks():
         item_clicks(data, "everything")
 
 
-# ---------------------------------------------------------------- the metrics
-
-
-def test_auc_and_log_loss_match_scikit_learn():
-    rng = np.random.default_rng(0)
-    labels = rng.integers(0, 2, 500)
-    scores = np.round(rng.random(500) + 0.3 * labels, 1)  # rounded: many ties
-    assert np.isclose(auc(labels, scores), roc_auc_score(labels, scores))
-    probabilities = np.clip(rng.random(500), 0.01, 0.99)
-    assert np.isclose(log_loss(labels, probabilities), sklearn_log_loss(labels, probabilities))
-    assert auc([0, 1], [0.2, 0.9]) == 1.0 and auc([0, 1], [0.5, 0.5]) == 0.5
-    with pytest.raises(ValueError, match="both classes"):
-        auc([1, 1], [0.1, 0.2])
-    with pytest.raises(ValueError, match="one entry each"):
-        auc([0, 1, 1], [0.1, 0.2])
-    with pytest.raises(ValueError, match="0 or 1"):
-        auc([0, 2], [0.1, 0.2])
-
-
-# ---------------------------------------------------------------- the models
+# ---------------------------------------------------------------- the models (the AUC: test_metrics.py)
 
 
 def test_esmm_heads_are_the_logits_of_pctr_and_pctcvr():

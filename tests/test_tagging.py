@@ -6,7 +6,7 @@ import torch
 
 from mtl_lessons.data import tagging
 from mtl_lessons.data.tagging import ENTITY_TAGS, POS_TAGS, VOCABULARY, decode, tagged_sentences
-from mtl_lessons.tagging_metrics import bio_spans, entity_f1, token_accuracy
+from mtl_lessons.metrics import entity_f1, token_accuracy
 from mtl_lessons.torch import fit
 from mtl_lessons.torch.models.tagger import SequenceTaggerNet
 
@@ -146,51 +146,3 @@ def test_fit_trains_the_tagger_on_the_generated_sentences(data):
     assert token_accuracy(data.test.y["pos"], predicted["pos"], data.test.x) > 0.8
     assert entity_f1(data.test.y["entities"], predicted["entities"], ENTITY_TAGS)["f1"] > 0.3
     assert history.final("val")["pos"] > 0.8
-
-
-# ---------------------------------------------------------------- the metrics
-
-
-def test_bio_spans_reads_tags_as_the_conll_script_does():
-    assert bio_spans(["B-PER", "I-PER", "O", "B-LOC"]) == [("PER", 0, 1), ("LOC", 3, 3)]
-    assert bio_spans(["B-PER", "B-PER"]) == [("PER", 0, 0), ("PER", 1, 1)]
-    assert bio_spans(["O", "I-LOC", "I-LOC"]) == [("LOC", 1, 2)]  # a stray I- starts an entity
-    assert bio_spans(["B-PER", "I-LOC"]) == [("PER", 0, 0), ("LOC", 1, 1)]
-    assert bio_spans(["B-LOC", "PAD", "PAD"]) == [("LOC", 0, 0)]
-    assert bio_spans([]) == []
-    with pytest.raises(TypeError, match="string"):
-        bio_spans("B-PER I-PER")
-    with pytest.raises(TypeError, match="tag 1"):
-        bio_spans(["O", 3])
-
-
-def test_entity_f1_counts_exact_spans_only():
-    true = [["B-PER", "I-PER", "O", "B-LOC"]]
-    assert entity_f1(true, true)["f1"] == 1.0
-    half = entity_f1(true, [["B-PER", "O", "O", "B-LOC"]])  # the person is cut short
-    assert (half["found"], half["predicted"], half["true"]) == (1, 2, 2) and half["f1"] == 0.5
-    wrong_type = entity_f1(true, [["B-LOC", "I-LOC", "O", "B-LOC"]])
-    assert wrong_type["precision"] == 0.5 and wrong_type["recall"] == 0.5
-    nothing = entity_f1(true, [["O", "O", "O", "O"]])
-    assert nothing == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "found": 0, "predicted": 0, "true": 2}
-    extra = entity_f1(true, [["B-PER", "I-PER", "B-PER", "B-LOC"]])
-    assert extra["precision"] == pytest.approx(2 / 3) and extra["recall"] == 1.0
-    assert extra["f1"] == pytest.approx(0.8)
-
-
-def test_entity_f1_takes_ids_with_names_and_checks_shapes():
-    ids = np.array([[2, 3, 1, 4, 0]])  # B-PER I-PER O B-LOC PAD
-    assert entity_f1(ids, ids, ENTITY_TAGS)["true"] == 2
-    assert entity_f1(ids[0], ids[0], ENTITY_TAGS)["f1"] == 1.0
-    with pytest.raises(ValueError, match="same shape"):
-        entity_f1(ids, ids[:, :3], ENTITY_TAGS)
-
-
-def test_token_accuracy_skips_pads():
-    tokens = np.array([[5, 6, 0, 0]])
-    true, predicted = np.array([[1, 2, 0, 0]]), np.array([[1, 3, 4, 4]])
-    assert token_accuracy(true, predicted, tokens) == 0.5
-    with pytest.raises(ValueError, match="one shape"):
-        token_accuracy(true, predicted[:, :2], tokens)
-    with pytest.raises(ValueError, match="every token is a pad"):
-        token_accuracy(true, predicted, np.zeros((1, 4), int))

@@ -27,7 +27,14 @@ from mtl_lessons.torch import (
     from_torchjd,
     task_jacobian,
 )
-from mtl_lessons.torch.weighting import dwa_weights, min_norm_weights, project_conflicts, two_task_min_norm
+from mtl_lessons.torch.weighting import (
+    dwa_weights,
+    exact_min_norm,
+    frank_wolfe_min_norm,
+    min_norm_weights,
+    project_conflicts,
+    two_task_min_norm,
+)
 
 
 def jacobians(tasks: int, conflict: bool, count: int = 6, seed: int = 0) -> list[torch.Tensor]:
@@ -67,7 +74,7 @@ def test_mgda_agrees_with_torchjd(tasks, conflict):
     for jacobian in jacobians(tasks, conflict):
         gram = jacobian @ jacobian.T
         # the same Frank-Wolfe iteration with the same stopping rule: the same point
-        ours = min_norm_weights(gram, max_iters=300, tolerance=1e-5) @ jacobian
+        ours = min_norm_weights(gram, "frank-wolfe", max_iters=300, tolerance=1e-5) @ jacobian
         theirs = TorchJDMGDA(epsilon=1e-5, max_iters=300)(jacobian)
         assert torch.allclose(ours, theirs, atol=1e-9), (ours, theirs)
 
@@ -91,11 +98,99 @@ def test_two_equal_gradients_split_evenly():
 def test_mgda_weights_lie_on_the_simplex_and_give_the_minimum_norm_point(tasks, seed):
     jacobian = torch.randn(tasks, 7, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
     gram = jacobian @ jacobian.T
-    weights = min_norm_weights(gram, max_iters=2000, tolerance=1e-10)
+    weights = min_norm_weights(gram, "frank-wolfe", max_iters=2000, tolerance=1e-10)
     assert (weights >= -1e-12).all() and math.isclose(float(weights.sum()), 1.0, abs_tol=1e-9)
     u = weights @ jacobian
     # optimality over the convex hull: no gradient has a smaller projection on u than |u|^2
     assert float((jacobian @ u).min()) >= float(u @ u) - 1e-3 * float(gram.diagonal().max())
+
+
+@st.composite
+def many_task_jacobians(draw) -> torch.Tensor:
+    """Jacobians of 3 to 8 tasks, some with fewer parameters than tasks, parallel rows, norms from 1e-2
+    to 1e2, or no conflict."""
+    tasks, parameters = draw(st.integers(3, 8)), draw(st.integers(1, 24))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    jacobian = rng.standard_normal((tasks, parameters))
+    if draw(st.booleans()):
+        jacobian *= 10 ** rng.uniform(-2, 2, (tasks, 1))
+    if draw(st.booleans()):
+        jacobian[1] = rng.uniform(0.1, 3) * jacobian[0]  # two parallel gradients: a singular Gramian
+    if draw(st.booleans()):
+        jacobian = np.abs(jacobian)
+    return torch.tensor(jacobian)
+
+
+def kkt_violation(gramian: torch.Tensor, weights: torch.Tensor) -> float:
+    """How far weights on the simplex are from the optimality conditions of min w^T G w, in units of max G_tt.
+
+    They are optimal exactly when ``(G w)_t >= w^T G w`` for every task, with equality where
+    ``w_t > 0`` (checked where ``w_t > 1e-6``): computed here with NumPy, independently of the solver.
+    """
+    gram, w = gramian.double().numpy(), weights.double().numpy()
+    products, value = gram @ w, w @ gram @ w
+    below = max(0.0, float(value - products.min()))
+    active = w > 1e-6
+    off = float(np.abs(products[active] - value).max())
+    return max(below, off) / float(gram.diagonal().max())
+
+
+@settings(max_examples=100, deadline=None)
+@given(jacobian=many_task_jacobians())
+def test_exact_min_norm_meets_the_optimality_conditions(jacobian):
+    for gramian, tolerance in ((jacobian @ jacobian.T, 1e-8), ((jacobian @ jacobian.T).float(), 1e-5)):
+        weights = exact_min_norm(gramian)
+        assert weights.dtype == gramian.dtype
+        assert (weights >= 0).all() and math.isclose(float(weights.double().sum()), 1.0, abs_tol=1e-6)
+        assert kkt_violation(gramian, weights) <= tolerance, (weights, kkt_violation(gramian, weights))
+        assert torch.equal(min_norm_weights(gramian), weights)  # the default solver
+
+
+@settings(max_examples=100, deadline=None)
+@given(jacobian=many_task_jacobians())
+def test_frank_wolfe_ends_within_its_stated_tolerance_of_the_exact_minimum(jacobian):
+    gramian = jacobian @ jacobian.T
+    shortest = exact_min_norm(gramian) @ jacobian
+    approached = frank_wolfe_min_norm(gramian) @ jacobian  # the defaults: 250 iterations, tolerance 1e-6
+    longest = float(jacobian.norm(dim=1).max())
+    assert float(approached.norm() - shortest.norm()) <= 0.05 * longest  # the docstring's 5 %
+    assert float((approached - shortest).norm()) <= 0.05 * longest
+    assert float(shortest.norm()) <= float(approached.norm()) + 1e-6 * longest  # exact is never longer
+
+
+def test_frank_wolfe_falls_short_where_the_exact_solver_does_not():
+    # five tasks with conflicts: 250 Frank-Wolfe steps leave a weight off by more than 0.02
+    jacobian = jacobians(5, True, count=1, seed=2)[0]
+    gramian = jacobian @ jacobian.T
+    exact, approached = exact_min_norm(gramian), frank_wolfe_min_norm(gramian)
+    assert float((exact - approached).abs().max()) > 0.02
+    assert kkt_violation(gramian, exact) < 1e-9 and kkt_violation(gramian, approached) > 0.01
+    assert (approached @ jacobian).norm() > (exact @ jacobian).norm()
+
+
+def test_exact_min_norm_agrees_with_the_two_task_closed_form_and_splits_ties_evenly():
+    for jacobian in jacobians(2, True) + jacobians(2, False):
+        gramian = jacobian @ jacobian.T
+        assert torch.allclose(exact_min_norm(gramian), two_task_min_norm(gramian), atol=1e-7)
+    g, h = [1.0, 2.0, 0.0], [0.5, 3.0, 1.0]
+    twice = torch.tensor([g, g, h], dtype=torch.float64)  # g . h > |g|^2: the shortest vector is g itself
+    weights = exact_min_norm(twice @ twice.T)  # any split of 1 between the two g's gives it; the ridge halves
+    assert torch.allclose(weights, torch.tensor([0.5, 0.5, 0.0], dtype=torch.float64), atol=1e-6)
+    assert exact_min_norm(torch.zeros(4, 4)).tolist() == [0.25] * 4  # no gradient: all weightings tie
+
+
+def test_mgda_uses_the_exact_solver_unless_told_otherwise():
+    jacobian = jacobians(4, True, count=1)[0]
+    gramian = jacobian @ jacobian.T
+    assert torch.equal(MGDA().aggregate(jacobian)[1], exact_min_norm(gramian))
+    assert torch.equal(MGDA(solver="frank-wolfe").aggregate(jacobian)[1], frank_wolfe_min_norm(gramian))
+    assert "solver='exact'" in repr(MGDA())
+    with pytest.raises(ValueError, match="^solver must be one of 'exact', 'frank-wolfe'; got 'qp'"):
+        MGDA(solver="qp")
+    with pytest.raises(ValueError, match="^solver must be one of"):
+        min_norm_weights(gramian, solver="Frank-Wolfe")
+    with pytest.raises(ValueError, match="^gramian must be a square"):
+        exact_min_norm(torch.ones(2, 3))
 
 
 def test_min_norm_refuses_a_non_square_gramian():

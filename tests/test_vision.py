@@ -1,4 +1,4 @@
-"""The vision chapter's pieces: generated scenes, the dense network, and the dense metrics."""
+"""The vision chapter's pieces: generated scenes, the dense network, and scoring its predictions."""
 
 import numpy as np
 import pytest
@@ -8,17 +8,8 @@ from mtl_lessons.data import SCENE_CLASSES, shape_scenes
 from mtl_lessons.data.scenes import BACKGROUND_DEPTH, SHAPE_DEPTH, render_scenes
 from mtl_lessons.torch import SceneNet, fit
 from mtl_lessons.torch.losses import task_loss
-from mtl_lessons.torch.metrics import (
-    abs_rel,
-    confusion_matrix,
-    iou_per_class,
-    mae,
-    mean_iou,
-    predict,
-    rmse,
-    scene_scores,
-)
 from mtl_lessons.torch.models.dense import SceneEncoder
+from mtl_lessons.torch.prediction import predict, scene_scores
 
 
 @pytest.fixture(scope="module")
@@ -145,36 +136,7 @@ def test_scene_net_refuses_bad_arguments():
         SceneNet((3, 16, 16), {"depth": 1}, per_pixel=("depth",))(torch.rand(2, 3, 8, 8))
 
 
-# ---------------------------------------------------------------- the metrics
-
-
-def test_iou_by_hand_and_against_the_confusion_matrix():
-    truth = np.array([[0, 0, 1], [1, 1, 2]])
-    prediction = np.array([[0, 1, 1], [1, 0, 2]])
-    assert confusion_matrix(prediction, truth, 3).tolist() == [[1, 1, 0], [1, 2, 0], [0, 0, 1]]
-    assert np.allclose(iou_per_class(prediction, truth, 3), [1 / 3, 2 / 4, 1.0])
-    assert mean_iou(prediction, truth, 3) == pytest.approx((1 / 3 + 1 / 2 + 1) / 3)
-    assert np.isnan(iou_per_class(prediction, truth, 4)[3])  # a class in neither mask is skipped
-    assert mean_iou(prediction, truth, 4) == pytest.approx(mean_iou(prediction, truth, 3))
-    assert mean_iou(torch.tensor(prediction), torch.tensor(truth), 3) == mean_iou(prediction, truth, 3)
-
-
-def test_regression_metrics():
-    truth, guess = np.array([1.0, 2.0, 4.0]), np.array([2.0, 2.0, 2.0])
-    assert rmse(guess, truth) == pytest.approx(np.sqrt(5 / 3))
-    assert mae(guess, truth) == pytest.approx(1.0)
-    assert abs_rel(guess, truth) == pytest.approx((1.0 + 0.0 + 0.5) / 3)
-
-
-def test_metrics_refuse_bad_inputs():
-    with pytest.raises(ValueError, match="must match"):
-        rmse(np.zeros(3), np.zeros(4))
-    with pytest.raises(ValueError, match="labels from 0 to 1"):
-        mean_iou(np.array([0, 2]), np.array([0, 1]), 2)
-    with pytest.raises(ValueError, match="> 0"):
-        abs_rel(np.ones(2), np.array([1.0, 0.0]))
-    with pytest.raises(ValueError, match="empty"):
-        mae(np.array([]), np.array([]))
+# ---------------------------------------------------------------- scoring a model (metrics: test_metrics.py)
 
 
 def test_predict_returns_labels_for_classification_and_values_otherwise(scenes):

@@ -11,7 +11,7 @@ real text, so a small training set has seen most words only a few times.
 Sentences have different lengths and are padded to ``seq_len`` with the token ``<pad>`` (id 0),
 whose tag is ``PAD`` (id 0) in both layers. The book's loss averages over every position, pads
 included; a pad's tag is fixed by its token, so the network learns it in a few steps and it adds
-almost nothing to the loss after that. The metrics of :mod:`mtl_lessons.tagging_metrics` skip
+almost nothing to the loss after that. The metrics of :mod:`mtl_lessons.metrics.tagging` skip
 pads.
 """
 

@@ -12,6 +12,7 @@ from numbers import Real
 
 from mtl_lessons._checks import check_int
 from mtl_lessons.exercises import Feedback, checker, multiple_choice
+from mtl_lessons.metrics import delta_m
 
 # ---------------------------------------------------------------------------- exercise 1: counting
 
@@ -79,25 +80,15 @@ def check_parameter_count(answer: object) -> Feedback:
 def delta_mtl(
     mtl: Mapping[str, float], stl: Mapping[str, float], lower_is_better: Collection[str] = ()
 ) -> float:
-    """Average relative gain of a multi-task model over its single-task baselines, in percent.
+    """The exercise's answer in the exercise's arguments: :func:`mtl_lessons.metrics.delta_m`, in percent.
 
-    ``100 / T * sum_t s_t (M_mtl,t - M_stl,t) / M_stl,t`` with ``s_t = -1`` for tasks whose metric
-    is better when lower (an error), ``+1`` otherwise (Maninis et al. 2019).
+    ``100 / T * sum_t s_t (M_mtl,t - M_stl,t) / M_stl,t`` with ``s_t = -1`` for the tasks in
+    ``lower_is_better`` (an error), ``+1`` otherwise (Maninis et al. 2019).
     """
-    if not isinstance(mtl, Mapping) or not isinstance(stl, Mapping) or not mtl:
-        raise TypeError(f"mtl and stl must be non-empty dicts {{task: metric}}; got {mtl!r}, {stl!r}")
-    if set(mtl) != set(stl):
-        raise ValueError(f"mtl and stl must name the same tasks; got {sorted(mtl)} and {sorted(stl)}")
     unknown = set(lower_is_better) - set(mtl)
     if unknown:
         raise ValueError(f"lower_is_better names unknown tasks {sorted(unknown)}; tasks are {sorted(mtl)}")
-    total = 0.0
-    for task, baseline in stl.items():
-        if baseline == 0:
-            raise ValueError(f"the single-task metric of {task!r} is 0: a relative gain is undefined")
-        sign = -1.0 if task in lower_is_better else 1.0
-        total += sign * (mtl[task] - baseline) / baseline
-    return 100.0 * total / len(stl)
+    return delta_m(mtl, stl, {task: task not in lower_is_better for task in mtl})
 
 
 _DELTA_CASES = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from mtl_lessons.exercises import Feedback, as_number, checker, multiple_choice
-from mtl_lessons.ranking import auc
+from mtl_lessons.metrics import auc
 
 # Exercise 1: CTR, CVR and CTCVR from the counts of a log ----------------------------------------
 

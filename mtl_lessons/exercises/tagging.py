@@ -2,7 +2,7 @@
 
 Each returns a :class:`~mtl_lessons.exercises.Feedback` that says what is wrong, never crashes on
 an unfinished stub, and accepts every correct answer. The reference answers come from the
-package's own :mod:`mtl_lessons.tagging_metrics`.
+package's own :mod:`mtl_lessons.metrics.tagging`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from mtl_lessons.data.base import MultiTaskData
 from mtl_lessons.exercises import Feedback, checker, multiple_choice
-from mtl_lessons.tagging_metrics import bio_spans, entity_f1
+from mtl_lessons.metrics import bio_spans, entity_f1
 
 # Exercise 1: BIO tags to entity spans ----------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 Each returns a :class:`~mtl_lessons.exercises.Feedback` that names the typical mistake, never
 crashes on an unfinished stub, and accepts every correct answer. The reference values come from
-the package's own metrics (:mod:`mtl_lessons.torch.metrics`).
+the package's own metrics (:mod:`mtl_lessons.metrics`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from mtl_lessons.exercises import Feedback, as_number, checker, multiple_choice
+from mtl_lessons.metrics import iou_per_class
 
 # Exercise 1: IoU by hand ----------------------------------------------------------------------
 
@@ -25,11 +26,6 @@ IOU_PREDICTION = np.array([[0, 0, 0, 0],
                            [0, 0, 0, 0]])
 
 
-def _iou(prediction: np.ndarray, truth: np.ndarray, label: int) -> float:
-    mine, true = prediction == label, truth == label
-    return float((mine & true).sum() / (mine | true).sum())
-
-
 @checker
 def check_iou_by_hand(iou_disc: object, miou: object) -> Feedback:
     """Exercise 1: the disc's IoU and the mean IoU (background and disc) of the exercise's 4 x 4 masks."""
@@ -41,7 +37,8 @@ def check_iou_by_hand(iou_disc: object, miou: object) -> Feedback:
         return mean
     truth, prediction = IOU_TRUTH, IOU_PREDICTION
     hits = int(((prediction == 1) & (truth == 1)).sum())
-    right = {"disc": _iou(prediction, truth, 1), "background": _iou(prediction, truth, 0)}
+    background, disc_iou = iou_per_class(prediction, truth, 2)
+    right = {"disc": float(disc_iou), "background": float(background)}
     expected_mean = (right["disc"] + right["background"]) / 2
     if not np.isclose(disc, right["disc"], atol=5e-3):
         wrong = {hits / (truth == 1).sum(): "the share of the true disc that was found (recall)",

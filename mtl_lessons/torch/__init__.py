@@ -33,8 +33,9 @@ from mtl_lessons.torch.models import (
 )
 from mtl_lessons.torch.probes import linear_probe
 from mtl_lessons.torch.scoring import fit_and_score, mtl_and_stl
+from mtl_lessons.torch.tensors import default_device, to_tensors
 from mtl_lessons.torch.timing import seconds_per_step
-from mtl_lessons.torch.training import default_device, evaluate, fit, make_optimizer, to_tensors
+from mtl_lessons.torch.training import evaluate, fit, make_optimizer
 from mtl_lessons.torch.weighting import (
     DWA,
     MGDA,

@@ -15,7 +15,7 @@ from torch import nn
 from mtl_lessons._checks import check_choice
 from mtl_lessons.data import MultiTaskData
 from mtl_lessons.torch.losses import task_loss
-from mtl_lessons.torch.training import to_tensors
+from mtl_lessons.torch.tensors import to_tensors
 
 
 def task_jacobian(

@@ -9,8 +9,10 @@ import torch
 from mtl_lessons._checks import check_int
 from mtl_lessons.data.base import MultiTaskData
 from mtl_lessons.torch.losses import task_loss
-from mtl_lessons.torch.training import default_device, make_optimizer, to_tensors
-from mtl_lessons.torch.weighting.base import Weighting, as_weighting
+from mtl_lessons.torch.tensors import default_device, to_tensors
+from mtl_lessons.torch.training import make_optimizer
+from mtl_lessons.torch.weighting.base import Weighting
+from mtl_lessons.torch.weighting.fixed import as_weighting
 
 
 def seconds_per_step(

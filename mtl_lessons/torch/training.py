@@ -11,7 +11,6 @@ import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -22,37 +21,17 @@ from mtl_lessons._checks import (
     check_int,
     check_weights_finite,
 )
-from mtl_lessons.data.base import CLASSIFICATION, SPLITS, MultiTaskData, Split
+from mtl_lessons.data.base import SPLITS, MultiTaskData
 from mtl_lessons.history import History
 from mtl_lessons.schedules import SCHEDULES, TaskBatches, alternating_tasks
 from mtl_lessons.seeding import effective_seed
 from mtl_lessons.stopping import EarlyStopping, as_early_stopping
 from mtl_lessons.torch.losses import task_loss, task_metric
-from mtl_lessons.torch.weighting.base import Weighting, as_weighting
+from mtl_lessons.torch.tensors import default_device, to_tensors
+from mtl_lessons.torch.weighting.base import Weighting
+from mtl_lessons.torch.weighting.fixed import as_weighting
 
 OPTIMIZERS = ("adam", "sgd")
-
-
-def default_device() -> torch.device:
-    """CUDA when a GPU is there (Colab), else the CPU."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def to_tensors(
-    split: Split, kinds: Mapping[str, str], device: torch.device | str | None = None
-) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """Inputs and per-task targets of a split as tensors on ``device`` (class labels as int64).
-
-    Integer inputs (token ids for an embedding layer) stay integers, as int64; others become float32.
-    """
-    device = torch.device(device) if device is not None else default_device()
-    x_dtype = torch.long if np.issubdtype(split.x.dtype, np.integer) else torch.float32
-    x = torch.as_tensor(split.x, dtype=x_dtype, device=device)
-    y = {}
-    for task, values in split.y.items():
-        dtype = torch.long if kinds.get(task) == CLASSIFICATION else torch.float32
-        y[task] = torch.as_tensor(values, dtype=dtype, device=device)
-    return x, y
 
 
 def make_optimizer(

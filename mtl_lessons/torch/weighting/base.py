@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import nn
 
-from mtl_lessons._checks import check_task_weights
+from mtl_lessons.torch.gradients import task_jacobian
 
 
 class Weighting(nn.Module):
@@ -115,8 +115,6 @@ class GradientWeighting(Weighting):
         regulariser: torch.Tensor | None = None,
         features: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        from mtl_lessons.torch.gradients import task_jacobian
-
         if self.needs_features:
             if features is None:
                 raise ValueError(f"{type(self).__name__}(on='features') needs the shared representation; "
@@ -151,23 +149,3 @@ class GradientWeighting(Weighting):
 
     def extra_repr(self) -> str:
         return f"on={self.on!r}"
-
-
-def as_weighting(weighting: Weighting | Mapping[str, float] | None, tasks: Sequence[str]) -> Weighting:
-    """``weighting`` as a :class:`Weighting`: ``None`` is equal weights, a dict is fixed weights.
-
-    Task names (a dict's, or a :class:`~mtl_lessons.torch.FixedWeights`'s) must be among ``tasks``,
-    the data's.
-    """
-    from mtl_lessons.torch.weighting.fixed import FixedWeights
-
-    if weighting is None:
-        return FixedWeights()
-    if isinstance(weighting, FixedWeights):  # its alpha must name tasks of the data, as a dict's must
-        check_task_weights("FixedWeights alpha", weighting.alpha, tasks)
-    if isinstance(weighting, Weighting):
-        return weighting
-    if isinstance(weighting, Mapping):
-        return FixedWeights(check_task_weights("weighting", weighting, tasks))
-    raise TypeError("weighting must be a Weighting (such as FixedWeights or UncertaintyWeighting), a dict "
-                    f"{{task: weight}} or None; got {type(weighting).__name__}")

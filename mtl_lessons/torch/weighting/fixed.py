@@ -1,13 +1,16 @@
-"""Fixed task weights: the loss sum_t alpha_t L_t of the loss chapter, alpha_t = 1 by default."""
+"""Fixed task weights: the loss sum_t alpha_t L_t of the loss chapter, alpha_t = 1 by default.
+
+:func:`as_weighting` reads what ``fit`` is given as a weighting: ``None`` and a dict are fixed weights.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import torch
 
 from mtl_lessons._checks import check_scalar_losses, check_task_weights
-from mtl_lessons.torch.weighting.base import LossWeighting
+from mtl_lessons.torch.weighting.base import LossWeighting, Weighting
 
 
 class FixedWeights(LossWeighting):
@@ -35,3 +38,21 @@ class FixedWeights(LossWeighting):
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha or 'all 1'}"
+
+
+def as_weighting(weighting: Weighting | Mapping[str, float] | None, tasks: Sequence[str]) -> Weighting:
+    """``weighting`` as a :class:`~mtl_lessons.torch.Weighting`: ``None`` is equal weights, a dict fixed ones.
+
+    Task names (a dict's, or a :class:`~mtl_lessons.torch.FixedWeights`'s) must be among ``tasks``,
+    the data's.
+    """
+    if weighting is None:
+        return FixedWeights()
+    if isinstance(weighting, FixedWeights):  # its alpha must name tasks of the data, as a dict's must
+        check_task_weights("FixedWeights alpha", weighting.alpha, tasks)
+    if isinstance(weighting, Weighting):
+        return weighting
+    if isinstance(weighting, Mapping):
+        return FixedWeights(check_task_weights("weighting", weighting, tasks))
+    raise TypeError("weighting must be a Weighting (such as FixedWeights or UncertaintyWeighting), a dict "
+                    f"{{task: weight}} or None; got {type(weighting).__name__}")
