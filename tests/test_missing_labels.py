@@ -230,3 +230,15 @@ def test_early_stopping_watches_a_validation_loss_over_the_labelled_examples(par
     for run in (history, keras_history):
         assert all(np.isfinite(run.val_loss[t]).all() for t in parts.tasks)
         assert run.best_epoch is not None
+
+
+def test_a_task_that_no_step_of_an_epoch_trained_records_nan_and_training_goes_on(related):
+    tiny = select_tasks(related, ["task1"]).with_train_size(1)  # one example: drawn with p = 1/61 per step
+    data = MultiTaskData.from_parts(tiny, select_tasks(related, ["task2"]))
+    for train in (fit, keras_fit):
+        model = (HardSharingNet(6, data.output_sizes(), hidden=(4,)) if train is fit
+                 else KerasHardSharingNet(data.input_shape, data.output_sizes(), (4,)))
+        history = train(model, data, epochs=3, batch_size=60, schedule="alternating", temperature=1.0,
+                        progress=False, seed=0)
+        losses = np.array(history.train_loss["task1"])
+        assert np.isnan(losses).any() and np.isfinite(history.train_loss["task2"]).all()

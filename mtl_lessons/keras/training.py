@@ -247,12 +247,14 @@ def fit(
             loss_sum[where] += sizes * losses.numpy()
             weight_sum[where] += sizes * np.asarray(weights)
             count[where] += sizes
-        count = np.maximum(count, 1)
-        epoch_losses = dict(zip(tasks, loss_sum / count, strict=True))
+        with np.errstate(invalid="ignore"):  # a task that no step trained records NaN, as in torch
+            epoch_losses = dict(zip(tasks, loss_sum / count, strict=True))
+            mean_weights = dict(zip(tasks, weight_sum / count, strict=True))
+        trained_losses = {t: v for t, v, c in zip(tasks, epoch_losses.values(), count, strict=True) if c > 0}
         # TensorFlow's fused kernels can keep the loss finite while the weights turn NaN: check both
-        check_epoch_values("training loss", epoch_losses, epoch)
+        check_epoch_values("training loss", trained_losses, epoch)
         check_weights_finite(all(np.isfinite(v.numpy()).all() for v in variables), epoch)
-        history.record_epoch(epoch_losses, dict(zip(tasks, weight_sum / count, strict=True)))
+        history.record_epoch(epoch_losses, mean_weights)
         if epoch % eval_every == 0 or epoch == epochs:
             for split in eval_splits:
                 metrics, losses = _scores(model, getattr(data, split), data.kinds)

@@ -262,15 +262,18 @@ def fit(
             sizes = torch.tensor([float(c) for r in records for c in r[3]], device=device)
             step_losses = torch.cat([r[1] for r in records]) * sizes
             step_weights = torch.cat([r[2].to(device) for r in records]) * sizes
-            counts = torch.zeros(len(tasks), device=device).index_add_(0, where, sizes).clamp_min(1)
+            counts = torch.zeros(len(tasks), device=device).index_add_(0, where, sizes)
             loss_sums = torch.zeros(len(tasks), device=device).index_add_(0, where, step_losses)
             weight_sums = torch.zeros(len(tasks), device=device).index_add_(0, where, step_weights)
+            # a task that no step of the epoch trained (a rare draw of temperature sampling) records NaN
             epoch_losses = dict(zip(tasks, (loss_sums / counts).tolist(), strict=True))
-            check_epoch_values("training loss", epoch_losses, epoch)
+            trained_losses = {t: v for t, v, c in zip(tasks, epoch_losses.values(), counts.tolist(),
+                                                       strict=True) if c > 0}
+            check_epoch_values("training loss", trained_losses, epoch)
             check_weights_finite(_all_finite(trained), epoch)
             mean_weight = (weight_sums / counts).tolist()
             history.record_epoch(epoch_losses, dict(zip(tasks, mean_weight, strict=True)))
-            weighting.end_epoch(epoch_losses)
+            weighting.end_epoch(trained_losses)
             if epoch % eval_every == 0 or epoch == epochs:
                 for split, (xs, ys) in evaluated.items():
                     metrics, losses = _scores(model, xs, ys, data.kinds)

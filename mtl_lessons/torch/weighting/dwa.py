@@ -45,7 +45,7 @@ class DWA(LossWeighting):
         self.epoch_losses.append(dict(epoch_losses))
         if len(self.epoch_losses) >= 2:
             before, previous = self.epoch_losses[-2], self.epoch_losses[-1]
-            tasks = list(previous)
+            tasks = [t for t in previous if t in before]  # an epoch may leave a task untrained (sampling)
             weights = dwa_weights([previous[t] for t in tasks], [before[t] for t in tasks], self.temperature)
             self.current = dict(zip(tasks, weights, strict=True))
 
