@@ -7,6 +7,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from mtl_lessons.data import CLASSIFICATION, REGRESSION, MultiTaskData, Split, digit_pairs, related_tasks  # noqa: E402
+from mtl_lessons.data.base import MISSING_CLASS, labelled  # noqa: E402
 from mtl_lessons.torch import (  # noqa: E402
     FixedWeights,
     HardSharingNet,
@@ -218,3 +219,107 @@ def test_train_copies_checks_targets(digits, mixed):
     with pytest.raises(ValueError, match="'sum' in the train split"):
         train_copies(infinite, SharingSetting(0), hidden=(4,))
 
+
+# Missing labels (NaN, MISSING_CLASS): each task's loss and score average over its labelled rows only.
+
+
+def with_missing_labels(data: MultiTaskData, seed: int, share: float = 0.3) -> MultiTaskData:
+    """``data`` with about ``share`` of each task's labels removed in every split, written in place.
+
+    ``MultiTaskData`` refuses missing labels when it is made; its arrays can be changed afterwards.
+    """
+    rng = np.random.default_rng(seed)
+    for name in ("train", "val", "test"):
+        for task, kind in data.kinds.items():
+            targets = getattr(data, name).y[task]
+            targets[rng.random(len(targets)) < share] = np.nan if kind == REGRESSION else MISSING_CLASS
+    return data
+
+
+def masked_sgd_by_hand(data, depth, seed, hidden, epochs, lr, alpha):
+    """SGD on ``sum_t alpha_t L_t``, ``L_t`` the mean loss over task t's labelled rows; then the
+    scores over the labelled rows of the test and validation splits. Missing rows are dropped by
+    indexing, so no NaN is ever computed with."""
+    torch.manual_seed(seed)
+    model = HardSharingNet(data.input_shape, data.output_sizes(), hidden, shared_layers=depth)
+
+    def known_rows(split):
+        part = getattr(data, split)
+        rows = {}
+        for task, kind in data.kinds.items():
+            mask = labelled(part.y[task], kind)
+            dtype = torch.long if kind == CLASSIFICATION else torch.float32
+            rows[task] = (torch.as_tensor(mask), torch.as_tensor(part.y[task][mask], dtype=dtype))
+        return torch.as_tensor(part.x), rows
+
+    x, rows = known_rows("train")
+    for _ in range(epochs):
+        out = model(x)
+        total = 0.0
+        for k, (task, kind) in enumerate(data.kinds.items()):
+            mask, y = rows[task]
+            if kind == REGRESSION:
+                loss = ((out[task][mask] - y) ** 2).sum() / len(y)
+            else:
+                loss = -torch.log_softmax(out[task][mask], dim=1)[torch.arange(len(y)), y].sum() / len(y)
+            total = total + alpha[k] * loss
+        model.zero_grad()
+        total.backward()
+        with torch.no_grad():
+            for p in model.parameters():
+                p -= lr * p.grad
+    scores = []
+    for split in ("test", "val"):
+        x, rows = known_rows(split)
+        with torch.no_grad():
+            out = model(x)
+        scores.append([float(((out[t][m] - y) ** 2).mean()) if k == REGRESSION else
+                       float((out[t][m].argmax(1) == y).float().mean())
+                       for (t, k), (m, y) in zip(data.kinds.items(), rows.values(), strict=True)])
+    return scores
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2])
+def test_missing_labels_match_a_hand_written_masked_loss(depth):
+    data = with_missing_labels(mixed_tasks(seed=2), seed=depth)
+    alpha = (1.0, 2.0, 0.5)
+    test, val = masked_sgd_by_hand(data, depth, seed=6, hidden=(8, 8), epochs=20, lr=0.2, alpha=alpha)
+    result = train_copies(data, SharingSetting(depth, 0.0, alpha), seeds=[6], hidden=(8, 8), epochs=20,
+                          lr=0.2, optimizer="sgd", select="last")
+    assert_same_scores(result.test[0, 0, 0], test, data)
+    assert_same_scores(result.val[0, 0, 0], val, data)
+
+
+def test_missing_labels_are_weighted_per_data_set_and_task():
+    """Data sets with different missing rows (and training sizes) in one call: each copy as if alone."""
+    first = with_missing_labels(mixed_tasks(seed=4), seed=0)
+    second = with_missing_labels(mixed_tasks(seed=4).with_train_size(30), seed=1)
+    settings = [SharingSetting(0), SharingSetting(2)]
+    together = train_copies([first, second], settings, seeds=[0], hidden=(8, 8), epochs=15, select="last")
+    for i, data in enumerate((first, second)):
+        alone = train_copies(data, settings, seeds=[0], hidden=(8, 8), epochs=15, select="last")
+        for s in range(2):
+            assert_same_scores(together.test[i, s, 0], alone.test[0, s, 0], data)
+
+
+def test_a_task_without_any_training_label_adds_nothing():
+    """No label of a task in the training split trains like a weight of 0 for it (the same numbers)."""
+    unlabelled = mixed_tasks(seed=3)
+    unlabelled.train.y["sum"][:] = np.nan
+    unlabelled.train.y["same"][:] = MISSING_CLASS
+    weighted = train_copies(mixed_tasks(seed=3), SharingSetting(2, 0.0, (1.0, 0.0, 0.0)), seeds=[0],
+                            hidden=(8, 8), epochs=15)
+    result = train_copies(unlabelled, SharingSetting(2), seeds=[0], hidden=(8, 8), epochs=15)
+    assert np.allclose(result.test, weighted.test, rtol=1e-6, atol=0)
+    assert np.allclose(result.val, weighted.val, rtol=1e-6, atol=0)
+
+
+def test_a_task_needs_a_label_where_it_is_scored():
+    data = mixed_tasks()
+    data.test.y["same"][:] = MISSING_CLASS
+    with pytest.raises(ValueError, match="'same' in the test split of data set 0 has no labelled example"):
+        train_copies(data, SharingSetting(0), hidden=(4,))
+    data = mixed_tasks()
+    data.train.y["left"][0] = -1  # negative, but not the missing label
+    with pytest.raises(ValueError, match=f"MISSING_CLASS \\({MISSING_CLASS}\\)"):
+        train_copies(data, SharingSetting(0), hidden=(4,))

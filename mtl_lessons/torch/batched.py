@@ -17,7 +17,10 @@ and training can amplify a last-bit difference, for instance when a ReLU flips f
 Every copy starts from the weights that ``torch.manual_seed(seed)`` gives a ``HardSharingNet``
 with the same shared depth. A task is a regression task (one output, squared error, scored by its
 mean squared error) or a classification task (one output per class, cross-entropy on the logits,
-scored by its accuracy), and both kinds can be mixed.
+scored by its accuracy), and both kinds can be mixed. A task's loss and score average over the
+examples that carry its label: a missing target is NaN, a missing class ``MISSING_CLASS`` (see
+:func:`mtl_lessons.data.base.labelled`), and a task without any label in the training split adds
+nothing to the loss.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import numpy as np
 import torch
 
 from mtl_lessons._checks import check_choice, check_finite, check_float, check_int
-from mtl_lessons.data.base import CLASSIFICATION, REGRESSION, SPLITS, MultiTaskData
+from mtl_lessons.data.base import CLASSIFICATION, MISSING_CLASS, REGRESSION, SPLITS, MultiTaskData, labelled
 from mtl_lessons.seeding import effective_seed
 from mtl_lessons.torch.models.hard import HardSharingNet
 
@@ -92,7 +95,7 @@ class CopiesResult:
 
     ``test`` and ``val``: one score per task, shape ``(D, S, R, T)``, the metric ``fit`` records:
     the mean squared error of a regression task, the accuracy (the share of examples whose highest
-    logit is the true class) of a classification task.
+    logit is the true class) of a classification task, both over the task's labelled examples only.
     They are taken at each task's best validation epoch (``select="best"``: the lowest error, the
     highest accuracy) or after the last epoch (``select="last"``).
     ``cosine``: cosine of the first two tasks' gradients on the shared parameters at each of
@@ -141,9 +144,10 @@ class _Rows(NamedTuple):
     """One split of every data set, padded to the longest with rows of weight 0.
 
     ``x`` has shape ``(D, n, dim)``; the others ``(D, n, T)``, one column per task: ``y`` holds the
-    regression targets, ``labels`` the class labels (0 in the columns of the other kind), and ``w``
-    the row weights, ``1 / n`` on the ``n`` rows of the data set and 0 on padding, so that a
-    weighted sum is a mean over the data set's rows.
+    regression targets, ``labels`` the class labels, and ``w`` the row weights, ``1 / n_t`` on the
+    ``n_t`` rows that carry task ``t``'s label and 0 elsewhere, so that a weighted sum is a mean over
+    the labelled rows. Where a label is missing (or belongs to the other kind) ``y`` and ``labels``
+    hold 0: a NaN must not reach the arithmetic, since even ``0 * NaN`` is NaN.
     """
 
     x: torch.Tensor
@@ -165,9 +169,10 @@ def _stack_split(datasets: Sequence[MultiTaskData], split: str) -> _Rows:
         n = len(part)
         x[i, :n] = part.x.reshape(n, -1)
         for t, (task, kind) in enumerate(data.kinds.items()):
+            known = labelled(part.y[task], kind)
             target = y if kind == REGRESSION else labels
-            target[i, :n, t] = part.y[task]
-            w[i, :n, t] = 1.0 / n
+            target[i, :n, t] = np.where(known, part.y[task], 0)
+            w[i, :n, t] = known / max(known.sum(), 1)
     return _Rows(*(torch.from_numpy(a) for a in (x, y, labels, w)))
 
 
@@ -236,7 +241,7 @@ def _right(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
 
 def _per_task(out: torch.Tensor, rows: _Rows, heads: _Heads,
               classify: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> torch.Tensor:
-    """Each task's mean over its rows, ``(C, T)``, of a value per row.
+    """Each task's mean over its labelled rows, ``(C, T)``, of a value per row.
 
     The value is the squared error for a regression task and ``classify(logits, labels)`` (the
     cross-entropy for the loss, right or wrong for the accuracy) for a classification task.
@@ -253,17 +258,17 @@ def _per_task(out: torch.Tensor, rows: _Rows, heads: _Heads,
 
 
 def _task_losses(out: torch.Tensor, rows: _Rows, heads: _Heads) -> torch.Tensor:
-    """Each task's loss ``(C, T)``: mean squared error or mean cross-entropy over its rows."""
+    """Each task's loss ``(C, T)``: mean squared error or mean cross-entropy over its labelled rows."""
     return _per_task(out, rows, heads, _cross_entropy)
 
 
 def _task_scores(out: torch.Tensor, rows: _Rows, heads: _Heads) -> torch.Tensor:
-    """Each task's metric ``(C, T)``: mean squared error or accuracy over its rows."""
+    """Each task's metric ``(C, T)``: mean squared error or accuracy over its labelled rows."""
     return _per_task(out, rows, heads, _right)
 
 
 def _check_targets(datasets: Sequence[MultiTaskData]) -> None:
-    """Raise unless every target is one value per example, a class label or a finite number.
+    """Raise unless every target is one value per example and a label, a missing label or a finite number.
 
     The data's own checks ran when they were made; their arrays can have changed in place since.
     """
@@ -277,11 +282,16 @@ def _check_targets(datasets: Sequence[MultiTaskData]) -> None:
                 if targets.ndim != 1:
                     raise ValueError(f"{where} has targets of shape {targets.shape}: the engine trains one "
                                      "output per example, targets of shape (n,)")
-                if kind == REGRESSION and not np.isfinite(targets).all():
-                    raise ValueError(f"{where} holds NaN or infinite targets; every target must be a finite "
-                                     "number")
-                if kind == CLASSIFICATION and np.any((targets < 0) | (targets >= data.n_classes[task])):
-                    raise ValueError(f"{where}: class labels must be 0 to {data.n_classes[task] - 1}")
+                known = labelled(targets, kind)
+                if split != "train" and not known.any():
+                    raise ValueError(f"{where} has no labelled example, so it cannot be scored there")
+                if kind == REGRESSION and np.isinf(targets).any():
+                    raise ValueError(f"{where} holds an infinite target; a missing target is NaN, the others "
+                                     "must be finite numbers")
+                classes = data.n_classes.get(task, 1)
+                if kind == CLASSIFICATION and np.any(known & ((targets < 0) | (targets >= classes))):
+                    raise ValueError(f"{where}: class labels must be 0 to {classes - 1}, "
+                                     f"or MISSING_CLASS ({MISSING_CLASS}) where the label is missing")
 
 
 def _check_inputs(datasets, settings, seeds, hidden, epochs, lr, optimizer, eval_every, select, probe_epochs):
@@ -337,11 +347,11 @@ def train_copies(
     """Train one network per (data set, setting, seed), all at once, full-batch; score each task.
 
     Each copy minimises ``sum_t alpha_t L_t + lam * coupling`` with Adam or SGD, ``L_t`` the mean
-    squared error or cross-entropy of task ``t``. With ``select="best"`` it is scored like
-    :func:`~mtl_lessons.torch.fit_and_score`: every
-    ``eval_every`` epochs, each task keeps the test score (MSE or accuracy) of its best validation
-    epoch; with ``select="last"``, after the last epoch. The data sets must have the same kinds of
-    tasks (and class counts), input size and validation/test sizes; their training sizes may differ.
+    squared error or cross-entropy of task ``t`` over its labelled examples. With ``select="best"``
+    it is scored like :func:`~mtl_lessons.torch.fit_and_score`: every ``eval_every`` epochs, each
+    task keeps the test score (MSE or accuracy) of its best validation epoch; with
+    ``select="last"``, after the last epoch. The data sets must have the same kinds of tasks (and
+    class counts), input size and validation/test sizes; their training sizes may differ.
     """
     datasets, settings, seeds, hidden, epochs, lr, eval_every, probe_epochs = _check_inputs(
         datasets, settings, seeds, hidden, epochs, lr, optimizer, eval_every, select, probe_epochs)
