@@ -130,6 +130,13 @@ def check_task_weights(
     return {task: check_float(f"{name}[{task!r}]", value, minimum=0.0) for task, value in weights.items()}
 
 
+def check_one_kind(what: str, kinds: Mapping[str, str], kind: str) -> None:
+    """Raise ``ValueError`` unless every task of ``kinds`` is of ``kind``; ``what`` says who needs that."""
+    others = [task for task, k in kinds.items() if k != kind]
+    if others:
+        raise ValueError(f"{what}: every task must be a {kind} task; {others} are not")
+
+
 def check_kinds(kinds: object, allowed: Iterable[str]) -> dict[str, str]:
     """``{task: kind}``, non-empty, every kind one of ``allowed``."""
     allowed = tuple(allowed)

@@ -6,7 +6,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from mtl_lessons.data import digit_pairs, related_tasks  # noqa: E402
+from mtl_lessons.data import CLASSIFICATION, REGRESSION, MultiTaskData, Split, digit_pairs, related_tasks  # noqa: E402
+from mtl_lessons.data.base import MISSING_CLASS, labelled  # noqa: E402
 from mtl_lessons.torch import (  # noqa: E402
     FixedWeights,
     HardSharingNet,
@@ -72,8 +73,6 @@ def test_train_copies_checks_arguments(data):
         train_copies(data, [0])
     with pytest.raises(TypeError, match="datasets"):
         train_copies([], SharingSetting(0))
-    with pytest.raises(ValueError, match="regression task"):
-        train_copies(digit_pairs(n_train=10, n_val=5, n_test=5), SharingSetting(0))
     other = related_tasks(n_train=40, p=0.5, dim=6, n_val=31, n_test=50)
     with pytest.raises(ValueError, match="differ"):
         train_copies([data, other], SharingSetting(0))
@@ -87,8 +86,6 @@ def test_train_copies_checks_arguments(data):
         train_copies(data, SharingSetting(0, 0.0, (1.0, 1.0, 1.0)))
     with pytest.raises(ValueError, match="seeds"):
         train_copies(data, SharingSetting(0), seeds=[])
-
-
 
 
 @pytest.mark.parametrize("optimizer, lr", [("adam", 2e-2), ("sgd", 5e-2)])
@@ -120,3 +117,209 @@ def test_a_diverging_copy_is_reported():
     data = related_tasks(n_train=20, p=0.5, dim=4, n_val=10, n_test=10, seed=0)
     with pytest.raises(FloatingPointError, match="diverged"):
         train_copies(data, SharingSetting(1), hidden=(4,), epochs=20, lr=1e8, optimizer="sgd", select="last")
+
+
+# Classification and mixed tasks: each copy is `fit` (full batch, fixed weights) from the same seed.
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return digit_pairs(n_train=60, n_val=40, n_test=50, tasks=("left", "sum", "same"), seed=1)
+
+
+def mixed_tasks(seed: int = 0) -> MultiTaskData:
+    """Digit pairs: a regression task (the sum, scaled) between classification tasks of 10 and 2 classes."""
+    pairs = digit_pairs(n_train=60, n_val=40, n_test=50, tasks=("left", "right", "same"), seed=seed)
+
+    def split(part: Split) -> Split:
+        total = (part.y["left"] + part.y["right"]).astype(np.float32) / 9
+        return Split(part.x, {"left": part.y["left"].copy(), "sum": total, "same": part.y["same"].copy()})
+
+    return MultiTaskData(split(pairs.train), split(pairs.val), split(pairs.test),
+                         {"left": CLASSIFICATION, "sum": REGRESSION, "same": CLASSIFICATION},
+                         {"left": 10, "same": 2})
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    return mixed_tasks()
+
+
+def fit_scores(data, depth, seed, hidden, epochs, lr, alpha=None, optimizer="adam"):
+    """Test and validation scores of one `fit` run, each task at its best validation epoch."""
+    torch.manual_seed(seed)
+    model = HardSharingNet(data.input_shape, data.output_sizes(), hidden, shared_layers=depth)
+    weighting = None if alpha is None else FixedWeights(dict(zip(data.tasks, alpha, strict=True)))
+    history = fit(model, data, epochs, batch_size=None, lr=lr, weighting=weighting, optimizer=optimizer,
+                  eval_every=5, eval_splits=("val", "test"), progress=False, device="cpu")
+    best = history.best()
+    return [best.test[t] for t in data.tasks], [best.val[t] for t in data.tasks]
+
+
+def assert_same_scores(batched, expected, data):
+    """MSE up to float32 rounding; an accuracy up to the rounding of a sum of 1/n (no example flipped)."""
+    for value, reference, kind in zip(batched, expected, data.kinds.values(), strict=True):
+        tolerance = dict(rel=1e-3) if kind == REGRESSION else dict(abs=1e-5)
+        assert value == pytest.approx(reference, **tolerance), (batched, expected)
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2])
+def test_classification_copies_match_fit(digits, depth):
+    test, val = fit_scores(digits, depth, seed=3, hidden=(8, 8), epochs=30, lr=1e-2)
+    result = train_copies(digits, SharingSetting(depth), seeds=[3], hidden=(8, 8), epochs=30, lr=1e-2)
+    assert_same_scores(result.test[0, 0, 0], test, digits)
+    assert_same_scores(result.val[0, 0, 0], val, digits)
+    assert 0.2 < result.test[0, 0, 0, 2] < 1  # "same" is learnt above chance, without being trivial
+
+
+@pytest.mark.parametrize("depth, optimizer, lr, alpha", [(0, "adam", 1e-2, None),
+                                                         (1, "adam", 1e-2, (0.5, 2.0, 1.0)),
+                                                         (2, "sgd", 0.1, (1.0, 3.0, 0.5))])
+def test_mixed_copies_match_fit(mixed, depth, optimizer, lr, alpha):
+    options = dict(hidden=(8, 8), epochs=25, lr=lr, optimizer=optimizer)
+    test, val = fit_scores(mixed, depth, seed=5, alpha=alpha, **options)
+    result = train_copies(mixed, SharingSetting(depth, 0.0, alpha), seeds=[5], **options)
+    assert_same_scores(result.test[0, 0, 0], test, mixed)
+    assert_same_scores(result.val[0, 0, 0], val, mixed)
+
+
+def test_one_batch_holds_copies_of_every_kind_and_depth(mixed):
+    """A copy trained among others (other depths, seeds, a soft coupling) is the copy trained alone."""
+    settings = [SharingSetting(0), SharingSetting(1, 0.3), SharingSetting(2)]
+    together = train_copies(mixed, settings, seeds=[0, 1], hidden=(8, 8), epochs=15)
+    alone = train_copies(mixed, settings[1], seeds=[1], hidden=(8, 8), epochs=15)
+    assert_same_scores(together.test[0, 1, 1], alone.test[0, 0, 0], mixed)
+
+
+@pytest.mark.parametrize("name", ["digits", "mixed"])
+def test_gradient_probe_of_classification_tasks(name, request):
+    data = request.getfixturevalue(name)
+    torch.manual_seed(2)
+    model = HardSharingNet(data.input_shape, data.output_sizes(), (8, 8), shared_layers=2)
+    expected = gradient_cosine(model, data)[0, 1]
+    result = train_copies(data, SharingSetting(2), seeds=[2], hidden=(8, 8), epochs=1, probe_epochs=(0,))
+    assert abs(result.cosine[0, 0, 0, 0] - expected) < 1e-5
+
+
+def test_train_copies_checks_targets(digits, mixed):
+    from mtl_lessons.data import shape_scenes
+
+    scenes = shape_scenes(n_train=4, n_val=2, n_test=2, tasks=("count", "segmentation"), seed=0)
+    with pytest.raises(ValueError, match="'segmentation' in the train split.*one output per example"):
+        train_copies(scenes, SharingSetting(0), hidden=(4,))
+    same_kinds = digit_pairs(n_train=60, n_val=40, n_test=50, tasks=("left", "right", "same"))
+    with pytest.raises(ValueError, match="differ in number, kind or number of classes"):
+        train_copies([mixed, same_kinds], SharingSetting(0), hidden=(4,))
+    wrong_label = mixed_tasks()
+    wrong_label.val.y["left"][3] = 10  # a class the task does not have, written after the data were made
+    with pytest.raises(ValueError, match="'left' in the val split of data set 0: class labels must be 0 to"):
+        train_copies(wrong_label, SharingSetting(0), hidden=(4,))
+    infinite = mixed_tasks()
+    infinite.train.y["sum"][0] = np.inf
+    with pytest.raises(ValueError, match="'sum' in the train split"):
+        train_copies(infinite, SharingSetting(0), hidden=(4,))
+
+
+# Missing labels (NaN, MISSING_CLASS): each task's loss and score average over its labelled rows only.
+
+
+def with_missing_labels(data: MultiTaskData, seed: int, share: float = 0.3) -> MultiTaskData:
+    """``data`` with about ``share`` of each task's labels removed in every split, written in place.
+
+    ``MultiTaskData`` refuses missing labels when it is made; its arrays can be changed afterwards.
+    """
+    rng = np.random.default_rng(seed)
+    for name in ("train", "val", "test"):
+        for task, kind in data.kinds.items():
+            targets = getattr(data, name).y[task]
+            targets[rng.random(len(targets)) < share] = np.nan if kind == REGRESSION else MISSING_CLASS
+    return data
+
+
+def masked_sgd_by_hand(data, depth, seed, hidden, epochs, lr, alpha):
+    """SGD on ``sum_t alpha_t L_t``, ``L_t`` the mean loss over task t's labelled rows; then the
+    scores over the labelled rows of the test and validation splits. Missing rows are dropped by
+    indexing, so no NaN is ever computed with."""
+    torch.manual_seed(seed)
+    model = HardSharingNet(data.input_shape, data.output_sizes(), hidden, shared_layers=depth)
+
+    def known_rows(split):
+        part = getattr(data, split)
+        rows = {}
+        for task, kind in data.kinds.items():
+            mask = labelled(part.y[task], kind)
+            dtype = torch.long if kind == CLASSIFICATION else torch.float32
+            rows[task] = (torch.as_tensor(mask), torch.as_tensor(part.y[task][mask], dtype=dtype))
+        return torch.as_tensor(part.x), rows
+
+    x, rows = known_rows("train")
+    for _ in range(epochs):
+        out = model(x)
+        total = 0.0
+        for k, (task, kind) in enumerate(data.kinds.items()):
+            mask, y = rows[task]
+            if kind == REGRESSION:
+                loss = ((out[task][mask] - y) ** 2).sum() / len(y)
+            else:
+                loss = -torch.log_softmax(out[task][mask], dim=1)[torch.arange(len(y)), y].sum() / len(y)
+            total = total + alpha[k] * loss
+        model.zero_grad()
+        total.backward()
+        with torch.no_grad():
+            for p in model.parameters():
+                p -= lr * p.grad
+    scores = []
+    for split in ("test", "val"):
+        x, rows = known_rows(split)
+        with torch.no_grad():
+            out = model(x)
+        scores.append([float(((out[t][m] - y) ** 2).mean()) if k == REGRESSION else
+                       float((out[t][m].argmax(1) == y).float().mean())
+                       for (t, k), (m, y) in zip(data.kinds.items(), rows.values(), strict=True)])
+    return scores
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2])
+def test_missing_labels_match_a_hand_written_masked_loss(depth):
+    data = with_missing_labels(mixed_tasks(seed=2), seed=depth)
+    alpha = (1.0, 2.0, 0.5)
+    test, val = masked_sgd_by_hand(data, depth, seed=6, hidden=(8, 8), epochs=20, lr=0.2, alpha=alpha)
+    result = train_copies(data, SharingSetting(depth, 0.0, alpha), seeds=[6], hidden=(8, 8), epochs=20,
+                          lr=0.2, optimizer="sgd", select="last")
+    assert_same_scores(result.test[0, 0, 0], test, data)
+    assert_same_scores(result.val[0, 0, 0], val, data)
+
+
+def test_missing_labels_are_weighted_per_data_set_and_task():
+    """Data sets with different missing rows (and training sizes) in one call: each copy as if alone."""
+    first = with_missing_labels(mixed_tasks(seed=4), seed=0)
+    second = with_missing_labels(mixed_tasks(seed=4).with_train_size(30), seed=1)
+    settings = [SharingSetting(0), SharingSetting(2)]
+    together = train_copies([first, second], settings, seeds=[0], hidden=(8, 8), epochs=15, select="last")
+    for i, data in enumerate((first, second)):
+        alone = train_copies(data, settings, seeds=[0], hidden=(8, 8), epochs=15, select="last")
+        for s in range(2):
+            assert_same_scores(together.test[i, s, 0], alone.test[0, s, 0], data)
+
+
+def test_a_task_without_any_training_label_adds_nothing():
+    """No label of a task in the training split trains like a weight of 0 for it (the same numbers)."""
+    unlabelled = mixed_tasks(seed=3)
+    unlabelled.train.y["sum"][:] = np.nan
+    unlabelled.train.y["same"][:] = MISSING_CLASS
+    weighted = train_copies(mixed_tasks(seed=3), SharingSetting(2, 0.0, (1.0, 0.0, 0.0)), seeds=[0],
+                            hidden=(8, 8), epochs=15)
+    result = train_copies(unlabelled, SharingSetting(2), seeds=[0], hidden=(8, 8), epochs=15)
+    assert np.allclose(result.test, weighted.test, rtol=1e-6, atol=0)
+    assert np.allclose(result.val, weighted.val, rtol=1e-6, atol=0)
+
+
+def test_a_task_needs_a_label_where_it_is_scored():
+    data = mixed_tasks()
+    data.test.y["same"][:] = MISSING_CLASS
+    with pytest.raises(ValueError, match="'same' in the test split of data set 0 has no labelled example"):
+        train_copies(data, SharingSetting(0), hidden=(4,))
+    data = mixed_tasks()
+    data.train.y["left"][0] = -1  # negative, but not the missing label
+    with pytest.raises(ValueError, match=f"MISSING_CLASS \\({MISSING_CLASS}\\)"):
+        train_copies(data, SharingSetting(0), hidden=(4,))

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from mtl_lessons._checks import check_float, check_int
-from mtl_lessons.data import MultiTaskData, related_tasks
+from mtl_lessons._checks import check_float, check_int, check_one_kind
+from mtl_lessons.data import REGRESSION, MultiTaskData, related_tasks
 from mtl_lessons.explorers.base import Explorer
 from mtl_lessons.torch.batched import SharingSetting, train_copies
 
@@ -51,6 +51,7 @@ def sweep_weights(
     scored after the last one. All copies train at once in
     :func:`~mtl_lessons.torch.train_copies`.
     """
+    check_one_kind("sweep_weights scores each task by its test MSE", data.kinds, REGRESSION)
     hidden = tuple(hidden)
     settings = [SharingSetting(len(hidden), 0.0, row) for row in _weight_table(data, alphas)]
     result = train_copies(data, settings, seeds, hidden, epochs, lr, optimizer=optimizer, select="last")

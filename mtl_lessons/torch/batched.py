@@ -15,21 +15,27 @@ copy's rounding can depend on the other copies of the batch, through padding and
 and training can amplify a last-bit difference, for instance when a ReLU flips for one example.
 
 Every copy starts from the weights that ``torch.manual_seed(seed)`` gives a ``HardSharingNet``
-with the same shared depth, and every task is a regression task scored by its mean squared error.
+with the same shared depth. A task is a regression task (one output, squared error, scored by its
+mean squared error) or a classification task (one output per class, cross-entropy on the logits,
+scored by its accuracy), and both kinds can be mixed. A task's loss and score average over the
+examples that carry its label: a missing target is NaN, a missing class ``MISSING_CLASS`` (see
+:func:`mtl_lessons.data.base.labelled`), and a task without any label in the training split adds
+nothing to the loss.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import torch
 
-from mtl_lessons._checks import check_choice, check_float, check_int
-from mtl_lessons.data.base import REGRESSION, MultiTaskData
+from mtl_lessons._checks import check_choice, check_finite, check_float, check_int
+from mtl_lessons.data.base import CLASSIFICATION, MISSING_CLASS, REGRESSION, SPLITS, MultiTaskData, labelled
 from mtl_lessons.seeding import effective_seed
 from mtl_lessons.torch.models.hard import HardSharingNet
 
@@ -87,8 +93,11 @@ class SharingSetting:
 class CopiesResult:
     """Outputs of :func:`train_copies`; arrays are indexed ``[data set, setting, seed, ...]``.
 
-    ``test`` and ``val``: per-task MSE, shape ``(D, S, R, T)``, at each task's best validation
-    epoch (``select="best"``) or after the last epoch (``select="last"``).
+    ``test`` and ``val``: one score per task, shape ``(D, S, R, T)``, the metric ``fit`` records:
+    the mean squared error of a regression task, the accuracy (the share of examples whose highest
+    logit is the true class) of a classification task, both over the task's labelled examples only.
+    They are taken at each task's best validation epoch (``select="best"``: the lowest error, the
+    highest accuracy) or after the last epoch (``select="last"``).
     ``cosine``: cosine of the first two tasks' gradients on the shared parameters at each of
     ``probe_epochs`` (``NaN`` where nothing is shared), shape ``(D, S, R, len(probe_epochs))``.
     ``seconds``: wall-clock time of the whole batched training.
@@ -102,47 +111,94 @@ class CopiesResult:
 
 
 @lru_cache(maxsize=4096)
-def _initial_weights(in_features: int, n_tasks: int, hidden: tuple[int, ...], depth: int, seed: int) -> tuple:
+def _initial_weights(in_features: int, units: tuple[int, ...], hidden: tuple[int, ...], depth: int,
+                     seed: int) -> tuple:
     """Weights of ``HardSharingNet(..., shared_layers=depth)`` seeded by ``seed``, per task column.
 
+    ``units[t]`` is the number of outputs of task ``t``'s head (1, or its number of classes).
     Returns, per hidden layer, ``(W (T, out, in), b (T, out))`` (a shared layer's weights are
-    copied into every column), then the output layers ``(V (T, width), c (T,))``.
+    copied into every column), then the output layers ``(V (T, K, width), c (T, K))``, padded with
+    zeros to the ``K`` outputs of the widest head.
     """
-    tasks = [f"task{k + 1}" for k in range(n_tasks)]
+    tasks = [f"task{k + 1}" for k in range(len(units))]
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(effective_seed(seed))
-        model = HardSharingNet(in_features, {t: 1 for t in tasks}, hidden, shared_layers=depth)
+        model = HardSharingNet(in_features, dict(zip(tasks, units, strict=True)), hidden, shared_layers=depth)
     trunk = [m for m in model.trunk if isinstance(m, torch.nn.Linear)]
     heads = {t: [m for m in model.heads[t] if isinstance(m, torch.nn.Linear)] for t in tasks}
     layers = []
     for k in range(len(hidden)):
-        columns = [trunk[k]] * n_tasks if k < depth else [heads[t][k - depth] for t in tasks]
+        columns = [trunk[k]] * len(tasks) if k < depth else [heads[t][k - depth] for t in tasks]
         layers.append((torch.stack([m.weight.detach() for m in columns]),
                        torch.stack([m.bias.detach() for m in columns])))
-    outs = [heads[t][-1] for t in tasks]
-    layers.append((torch.cat([m.weight.detach() for m in outs]), torch.cat([m.bias.detach() for m in outs])))
+    out_weight = torch.zeros(len(tasks), max(units), hidden[-1])
+    out_bias = torch.zeros(len(tasks), max(units))
+    for t, task in enumerate(tasks):
+        out_weight[t, :units[t]] = heads[task][-1].weight.detach()
+        out_bias[t, :units[t]] = heads[task][-1].bias.detach()
+    layers.append((out_weight, out_bias))
     return tuple(layers)
 
 
-def _stack_split(datasets: Sequence[MultiTaskData], split: str) -> tuple[torch.Tensor, ...]:
-    """Inputs ``(D, n_max, dim)``, targets ``(D, n_max, T)``, row weights ``(D, n_max)``: 1/n, 0 = padding."""
+class _Rows(NamedTuple):
+    """One split of every data set, padded to the longest with rows of weight 0.
+
+    ``x`` has shape ``(D, n, dim)``; the others ``(D, n, T)``, one column per task: ``y`` holds the
+    regression targets, ``labels`` the class labels, and ``w`` the row weights, ``1 / n_t`` on the
+    ``n_t`` rows that carry task ``t``'s label and 0 elsewhere, so that a weighted sum is a mean over
+    the labelled rows. Where a label is missing (or belongs to the other kind) ``y`` and ``labels``
+    hold 0: a NaN must not reach the arithmetic, since even ``0 * NaN`` is NaN.
+    """
+
+    x: torch.Tensor
+    y: torch.Tensor
+    labels: torch.Tensor
+    w: torch.Tensor
+
+
+def _stack_split(datasets: Sequence[MultiTaskData], split: str) -> _Rows:
+    """The ``split`` of every data set as one :class:`_Rows`."""
     parts = [getattr(d, split) for d in datasets]
     n_max = max(len(p) for p in parts)
     dim = int(np.prod(parts[0].x.shape[1:]))
-    n_tasks = len(datasets[0].tasks)
+    per_task = (len(parts), n_max, len(datasets[0].tasks))
     x = np.zeros((len(parts), n_max, dim), np.float32)
-    y = np.zeros((len(parts), n_max, n_tasks), np.float32)
-    w = np.zeros((len(parts), n_max), np.float32)
+    y, w = np.zeros(per_task, np.float32), np.zeros(per_task, np.float32)
+    labels = np.zeros(per_task, np.int64)
     for i, (part, data) in enumerate(zip(parts, datasets, strict=True)):
         n = len(part)
         x[i, :n] = part.x.reshape(n, -1)
-        y[i, :n] = np.stack([part.y[t] for t in data.tasks], axis=-1)
-        w[i, :n] = 1.0 / n
-    return torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(w)
+        for t, (task, kind) in enumerate(data.kinds.items()):
+            known = labelled(part.y[task], kind)
+            target = y if kind == REGRESSION else labels
+            target[i, :n, t] = np.where(known, part.y[task], 0)
+            w[i, :n, t] = known / max(known.sum(), 1)
+    return _Rows(*(torch.from_numpy(a) for a in (x, y, labels, w)))
+
+
+class _Heads(NamedTuple):
+    """The kinds of the tasks' heads, as the loss and the metric read them.
+
+    ``units[t]``: the outputs of task ``t``'s head (1, or its number of classes), ``K`` the most.
+    ``classification`` is ``(T, 1)``, True for a classification task; ``padding`` is ``(T, 1, K)``,
+    0 on the outputs a head has and ``-inf`` on those it lacks, so that adding it to the outputs
+    gives logits whose softmax and argmax never pick a class the task does not have.
+    """
+
+    kinds: tuple[str, ...]
+    units: tuple[int, ...]
+    classification: torch.Tensor
+    padding: torch.Tensor
+
+    @classmethod
+    def of(cls, data: MultiTaskData) -> _Heads:
+        kinds, units = tuple(data.kinds.values()), tuple(data.output_sizes().values())
+        padding = torch.tensor([[[0.0 if k < u else -torch.inf for k in range(max(units))]] for u in units])
+        return cls(kinds, units, torch.tensor([[k == CLASSIFICATION] for k in kinds]), padding)
 
 
 def _forward(params: list[torch.Tensor], tied: torch.Tensor, x: torch.Tensor, common: int) -> torch.Tensor:
-    """Outputs ``(C, T, n)`` of every copy's task columns.
+    """Outputs ``(C, T, n, K)`` of every copy's task columns (``K``: the widest head's outputs).
 
     ``tied[c, l]`` says that layer ``l`` of copy ``c`` is shared: every column then uses column
     0's weights. The first ``common`` layers are shared in *every* copy, so they are computed once
@@ -150,15 +206,16 @@ def _forward(params: list[torch.Tensor], tied: torch.Tensor, x: torch.Tensor, co
     copy ``c`` computes ``h[c] @ W[c].T + b[c]``.
     """
     copies, n = x.shape[0], x.shape[1]
-    n_tasks = params[-1].shape[1]
+    n_tasks, units = params[-1].shape[1:]
     h = x
     for k in range(common):  # shared by every copy: one column's weights, computed once
         weight, bias = params[2 * k][:, 0], params[2 * k + 1][:, 0]
         h = torch.relu(torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2)))
-    v, c = params[-2], params[-1]  # (C, T, width), (C, T)
+    v, c = params[-2], params[-1]  # output layers: (C, T, K, width), (C, T, K)
     n_hidden = (len(params) - 2) // 2
-    if common == n_hidden:  # every hidden layer shared: the heads read one trunk
-        return torch.baddbmm(c.unsqueeze(1), h, v.transpose(1, 2)).transpose(1, 2)
+    if common == n_hidden:  # every hidden layer shared: the heads read one trunk, as one layer of T * K units
+        out = torch.baddbmm(c.reshape(copies, 1, -1), h, v.flatten(1, 2).transpose(1, 2))  # (C, n, T * K)
+        return out.view(copies, n, n_tasks, units).transpose(1, 2)
     h = h.unsqueeze(1).expand(copies, n_tasks, n, h.shape[-1]).reshape(copies * n_tasks, n, h.shape[-1])
     for k in range(common, n_hidden):
         weight, bias = params[2 * k], params[2 * k + 1]
@@ -167,13 +224,74 @@ def _forward(params: list[torch.Tensor], tied: torch.Tensor, x: torch.Tensor, co
         bias = torch.where(tie.view(copies, 1, 1), bias[:, :1].expand_as(bias), bias)
         h = torch.relu(torch.baddbmm(bias.reshape(copies * n_tasks, 1, -1), h,
                                      weight.reshape(copies * n_tasks, *weight.shape[2:]).transpose(1, 2)))
-    out = torch.bmm(h, v.reshape(copies * n_tasks, -1, 1)).squeeze(-1) + c.reshape(copies * n_tasks, 1)
-    return out.view(copies, n_tasks, n)
+    out = torch.bmm(h, v.reshape(copies * n_tasks, units, -1).transpose(1, 2))
+    return (out + c.reshape(copies * n_tasks, 1, units)).view(copies, n_tasks, n, units)
 
 
-def _per_task_mse(out: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-    """Weighted MSE per copy and task, ``(C, T)``; ``y (C, n, T)``, row weights ``w (C, n)``."""
-    return ((out - y.transpose(1, 2)) ** 2 * w.unsqueeze(1)).sum(-1)
+def _cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Per row: minus the log-probability that the softmax of ``logits (..., K)`` gives the label."""
+    return -torch.log_softmax(logits, dim=-1).gather(-1, labels.unsqueeze(-1)).squeeze(-1)
+
+
+def _right(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Per row: 1 if the highest logit is the label's, else 0; NaN where a logit is NaN (a diverged copy)."""
+    right = (logits.argmax(dim=-1) == labels).float()
+    return torch.where(logits.isnan().any(dim=-1), float("nan"), right)
+
+
+def _per_task(out: torch.Tensor, rows: _Rows, heads: _Heads,
+              classify: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> torch.Tensor:
+    """Each task's mean over its labelled rows, ``(C, T)``, of a value per row.
+
+    The value is the squared error for a regression task and ``classify(logits, labels)`` (the
+    cross-entropy for the loss, right or wrong for the accuracy) for a classification task.
+    """
+    y, labels, w = (r.transpose(1, 2) for r in rows[1:])  # (C, T, n), like the outputs
+    if CLASSIFICATION not in heads.kinds:
+        per_row = (out[..., 0] - y) ** 2
+    elif REGRESSION not in heads.kinds:
+        per_row = classify(out + heads.padding, labels)
+    else:
+        per_row = torch.where(heads.classification, classify(out + heads.padding, labels),
+                              (out[..., 0] - y) ** 2)
+    return (per_row * w).sum(-1)
+
+
+def _task_losses(out: torch.Tensor, rows: _Rows, heads: _Heads) -> torch.Tensor:
+    """Each task's loss ``(C, T)``: mean squared error or mean cross-entropy over its labelled rows."""
+    return _per_task(out, rows, heads, _cross_entropy)
+
+
+def _task_scores(out: torch.Tensor, rows: _Rows, heads: _Heads) -> torch.Tensor:
+    """Each task's metric ``(C, T)``: mean squared error or accuracy over its labelled rows."""
+    return _per_task(out, rows, heads, _right)
+
+
+def _check_targets(datasets: Sequence[MultiTaskData]) -> None:
+    """Raise unless every target is one value per example and a label, a missing label or a finite number.
+
+    The data's own checks ran when they were made; their arrays can have changed in place since.
+    """
+    for i, data in enumerate(datasets):
+        for split in SPLITS:
+            part = getattr(data, split)
+            check_finite(f"x of the {split} split of data set {i}", part.x)
+            for task, kind in data.kinds.items():
+                targets = np.asarray(part.y[task])
+                where = f"task {task!r} in the {split} split of data set {i}"
+                if targets.ndim != 1:
+                    raise ValueError(f"{where} has targets of shape {targets.shape}: the engine trains one "
+                                     "output per example, targets of shape (n,)")
+                known = labelled(targets, kind)
+                if split != "train" and not known.any():
+                    raise ValueError(f"{where} has no labelled example, so it cannot be scored there")
+                if kind == REGRESSION and np.isinf(targets).any():
+                    raise ValueError(f"{where} holds an infinite target; a missing target is NaN, the others "
+                                     "must be finite numbers")
+                classes = data.n_classes.get(task, 1)
+                if kind == CLASSIFICATION and np.any(known & ((targets < 0) | (targets >= classes))):
+                    raise ValueError(f"{where}: class labels must be 0 to {classes - 1}, "
+                                     f"or MISSING_CLASS ({MISSING_CLASS}) where the label is missing")
 
 
 def _check_inputs(datasets, settings, seeds, hidden, epochs, lr, optimizer, eval_every, select, probe_epochs):
@@ -183,14 +301,15 @@ def _check_inputs(datasets, settings, seeds, hidden, epochs, lr, optimizer, eval
         raise TypeError(f"datasets must be a MultiTaskData or a non-empty list of them; got {datasets!r}")
     if not settings or not all(isinstance(s, SharingSetting) for s in settings):
         raise TypeError(f"settings must be a SharingSetting or a non-empty list of them; got {settings!r}")
-    for d in datasets:
-        if any(k != REGRESSION for k in d.kinds.values()):
-            raise ValueError("every task must be a regression task (the copies are scored by MSE); "
-                             f"got {d.kinds}")
-    shapes = {(d.input_shape, len(d.tasks), len(d.val), len(d.test)) for d in datasets}
+    shapes = {(d.input_shape, len(d.val), len(d.test)) for d in datasets}
     if len(shapes) != 1:
-        raise ValueError("the data sets differ in input shape, number of tasks or validation/test size: "
+        raise ValueError("the data sets differ in input shape or validation/test size: "
                          f"{sorted(shapes)}")
+    heads = {tuple(zip(d.kinds.values(), d.output_sizes().values(), strict=True)) for d in datasets}
+    if len(heads) != 1:
+        raise ValueError("the data sets' tasks differ in number, kind or number of classes (in task order): "
+                         f"{sorted(heads)}")
+    _check_targets(datasets)
     seeds = [check_int("seed", s, minimum=0) for s in seeds]
     if not seeds:
         raise ValueError("seeds must list at least one seed")
@@ -227,20 +346,23 @@ def train_copies(
 ) -> CopiesResult:
     """Train one network per (data set, setting, seed), all at once, full-batch; score each task.
 
-    Each copy minimises ``sum_t alpha_t L_t + lam * coupling`` with Adam or SGD. With
-    ``select="best"`` it is scored like :func:`~mtl_lessons.torch.fit_and_score`: every
-    ``eval_every`` epochs, each task keeps the test MSE of its best validation epoch; with
-    ``select="last"``, after the last epoch. The data sets must have the same regression tasks,
-    input size and validation/test sizes; their training sizes may differ.
+    Each copy minimises ``sum_t alpha_t L_t + lam * coupling`` with Adam or SGD, ``L_t`` the mean
+    squared error or cross-entropy of task ``t`` over its labelled examples. With ``select="best"``
+    it is scored like :func:`~mtl_lessons.torch.fit_and_score`: every ``eval_every`` epochs, each
+    task keeps the test score (MSE or accuracy) of its best validation epoch; with
+    ``select="last"``, after the last epoch. The data sets must have the same kinds of tasks (and
+    class counts), input size and validation/test sizes; their training sizes may differ.
     """
     datasets, settings, seeds, hidden, epochs, lr, eval_every, probe_epochs = _check_inputs(
         datasets, settings, seeds, hidden, epochs, lr, optimizer, eval_every, select, probe_epochs)
     start = time.perf_counter()
     n_tasks = len(datasets[0].tasks)
     in_features = int(np.prod(datasets[0].input_shape))
+    heads = _Heads.of(datasets[0])
     grid = [(i, s, r) for i in range(len(datasets)) for s in range(len(settings)) for r in range(len(seeds))]
     index = torch.tensor([i for i, _, _ in grid])
-    init = [_initial_weights(in_features, n_tasks, hidden, settings[s].depth, seeds[r]) for _, s, r in grid]
+    init = [_initial_weights(in_features, heads.units, hidden, settings[s].depth, seeds[r])
+            for _, s, r in grid]
     params = [torch.stack([layers[k][j] for layers in init]).clone().requires_grad_()
               for k in range(len(hidden) + 1) for j in (0, 1)]
     tied = torch.tensor([[k < settings[s].depth for k in range(len(hidden))] for _, s, _ in grid])
@@ -252,23 +374,26 @@ def train_copies(
     one_dataset = len(datasets) == 1  # then every copy reads the same rows: no copy of the data
     splits = {}
     for name in ("train", "val", "test"):
-        tensors = _stack_split(datasets, name)
-        splits[name] = [t.expand(len(grid), *t.shape[1:]) if one_dataset else t[index] for t in tensors]
-    x, y, w = splits["train"]
+        rows = _stack_split(datasets, name)
+        splits[name] = _Rows(*(t.expand(len(grid), *t.shape[1:]) if one_dataset else t[index] for t in rows))
+    train = splits["train"]
     if optimizer == "adam":
         step = torch.optim.Adam(params, lr=lr, foreach=True)
     else:
         step = torch.optim.SGD(params, lr=lr, foreach=True)
     copies = len(grid)
-    best = {s: torch.full((copies, n_tasks), float("inf")) for s in ("val", "test")}
+    # the best score so far: the lowest error, the highest accuracy (NaN never counts as better)
+    worst = torch.where(heads.classification[:, 0], float("-inf"), float("inf")).expand(copies, n_tasks)
+    best = {s: worst.clone() for s in ("val", "test")}
     cosine = torch.full((copies, len(probe_epochs)), float("nan"))
 
     def evaluate() -> None:
         with torch.no_grad():
-            scores = {s: _per_task_mse(_forward(params, tied, splits[s][0], common), splits[s][1],
-                                       splits[s][2]) for s in ("val", "test")}
+            scores = {s: _task_scores(_forward(params, tied, splits[s].x, common), splits[s], heads)
+                      for s in ("val", "test")}
         if select == "best":
-            better = scores["val"] < best["val"]
+            higher, lower = scores["val"] > best["val"], scores["val"] < best["val"]
+            better = torch.where(heads.classification[:, 0], higher, lower)
         else:
             better = torch.ones_like(scores["val"], dtype=torch.bool)
         for s in ("val", "test"):
@@ -278,7 +403,7 @@ def train_copies(
         has_shared = tied[:, 0]
         if not has_shared.any():
             return
-        per_task = _per_task_mse(_forward(params, tied, x, common), y, w)
+        per_task = _task_losses(_forward(params, tied, train.x, common), train, heads)
         deepest = int(tied.sum(1).max())  # layers shared by at least one copy
         shared_params = [p for k in range(deepest) for p in params[2 * k: 2 * k + 2]]
         flat = []
@@ -300,7 +425,7 @@ def train_copies(
                 probe(column)
         if epoch == epochs:
             break
-        per_task = _per_task_mse(_forward(params, tied, x, common), y, w)
+        per_task = _task_losses(_forward(params, tied, train.x, common), train, heads)
         total = (alpha * per_task).sum()
         for k in range(len(hidden)):
             if float(coupled[k].max()) > 0:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import torch
 
+from mtl_lessons._checks import check_one_kind
 from mtl_lessons.data.base import REGRESSION, MultiTaskData
 from mtl_lessons.history import Score
 from mtl_lessons.seeding import set_seed
@@ -34,10 +35,7 @@ def fit_and_score(
     independent networks that is exactly early stopping each network on its own. The metric is
     the mean squared error, so every task must be a regression task.
     """
-    not_regression = [t for t, kind in data.kinds.items() if kind != REGRESSION]
-    if not_regression:
-        raise ValueError(f"fit_and_score scores regression tasks by their MSE; {not_regression} "
-                         "are not regression tasks")
+    check_one_kind("fit_and_score scores each task by its MSE", data.kinds, REGRESSION)
     history = fit(model, data, epochs=epochs, batch_size=None, lr=lr, eval_every=eval_every,
                   eval_splits=("val", "test"), seed=seed, progress=False)
     return history.best()

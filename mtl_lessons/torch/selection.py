@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mtl_lessons._checks import check_int
-from mtl_lessons.data.base import MultiTaskData
+from mtl_lessons._checks import check_int, check_one_kind
+from mtl_lessons.data.base import REGRESSION, MultiTaskData
 from mtl_lessons.seeding import effective_seed
 from mtl_lessons.torch.batched import SharingSetting, train_copies
 
@@ -141,6 +141,9 @@ def cross_validate_sharing(
     datasets = [datasets] if isinstance(datasets, MultiTaskData) else list(datasets)
     if not datasets or not all(isinstance(d, MultiTaskData) for d in datasets):
         raise TypeError(f"datasets must be a MultiTaskData or a non-empty list of them; got {datasets!r}")
+    for data in datasets:
+        check_one_kind("cross_validate_sharing scores each task by its MSE over its target variance",
+                       data.kinds, REGRESSION)
     hidden = tuple(check_int("hidden width", h, minimum=1) for h in hidden)
     if not hidden:
         raise ValueError("hidden must list at least one layer width")
