@@ -43,8 +43,8 @@ class WeightingRuns:
 
 
 def target_variance(data: MultiTaskData, split: str = "test") -> np.ndarray:
-    """Each task's target variance on ``split``: an MSE divided by it is scale-free (1 - R^2)."""
-    return np.array([float(np.var(getattr(data, split).y[t])) for t in data.tasks])
+    """Each task's target variance on ``split`` (labelled targets): an MSE divided by it is scale-free."""
+    return np.array([float(np.nanvar(getattr(data, split).y[t])) for t in data.tasks])
 
 
 def compare_weightings(

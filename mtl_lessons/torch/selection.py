@@ -99,8 +99,11 @@ def kfold_splits(data: MultiTaskData, k: int = 5, seed: int = 0) -> list[MultiTa
 
 
 def _variances(data: MultiTaskData) -> np.ndarray:
-    """Each task's target variance on the training split (the only statistics the criterion may use)."""
-    return np.array([float(np.var(data.train.y[t])) for t in data.tasks])
+    """Each task's target variance on the training split (the only statistics the criterion may use).
+
+    Over the labelled targets only: a missing one is NaN.
+    """
+    return np.array([float(np.nanvar(data.train.y[t])) for t in data.tasks])
 
 
 def _train_grouped(datasets: list[MultiTaskData], **options) -> np.ndarray:
