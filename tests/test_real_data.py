@@ -6,13 +6,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mtl_lessons.data import CENSUS_TASKS, census_income, digit_pairs, mnist_digits
+from mtl_lessons.data import (
+    CENSUS_TASKS,
+    YEAST_TASKS,
+    census_income,
+    clothing_reviews,
+    digit_pairs,
+    mnist_digits,
+    yeast_tasks,
+)
 from mtl_lessons.data.sources import SOURCES, fetch, local_path
 
 
 def test_a_data_set_not_yet_fetched_names_the_command_that_fetches_it(tmp_path, monkeypatch):
     monkeypatch.setenv("MTL_LESSONS_DATA", str(tmp_path))
-    command = r"-m mtl_lessons\.data\.sources census-income` \(or `make setup`\)"
+    command = r"'census-income' has not been fetched .* -m mtl_lessons\.data` \(or `make setup`\)"
     with pytest.raises(FileNotFoundError, match=command):
         census_income()
     with pytest.raises(FileNotFoundError, match="mnist-5k"):
@@ -85,3 +93,30 @@ def test_mnist_has_500_images_of_each_digit_and_makes_28_by_56_pairs():
     assert pairs.info["pool_sizes"] == {"train": 3000, "val": 750, "test": 1250}
     with pytest.raises(ValueError, match="images must be one of"):
         digit_pairs(images="cifar")
+
+
+def test_yeast_has_fourteen_binary_tasks_on_103_standardised_features():
+    data = yeast_tasks(seed=0)
+    assert data.tasks == YEAST_TASKS and data.input_shape == (103,)
+    assert (len(data.train), len(data.val), len(data.test)) == (1417, 400, 600)
+    assert np.allclose(data.train.x.mean(0), 0, atol=1e-4) and np.allclose(data.train.x.std(0), 1, atol=1e-3)
+    rates = data.info["label_rate"]
+    assert round(rates["class1"], 3) == 0.315 and round(rates["class14"], 3) == 0.014
+    assert np.array_equal(yeast_tasks(seed=0).test.x, data.test.x)
+    assert not np.array_equal(yeast_tasks(seed=1).test.x, data.test.x)
+
+
+def test_clothing_reviews_are_token_ids_with_real_labels():
+    data = clothing_reviews(("recommend", "rating", "department"), n_train=500, n_val=100, n_test=100,
+                            vocab_size=300, seq_len=40, seed=0)
+    assert data.input_shape == (40,) and data.train.x.dtype == np.int64
+    assert data.train.x.max() < 302 and len(data.info["vocabulary"]) == 302
+    assert data.info["n_reviews"] == 22628  # the reviews with a text and a department
+    assert data.n_classes == {"recommend": 2, "rating": 5, "department": 6}
+    words = data.info["vocabulary"]
+    assert words[:2] == ["<pad>", "<unk>"] and "dress" in words
+    # recommendations follow the stars: reviewers of 5 stars recommend far more often than of 1 or 2
+    y = data.train.y
+    assert y["recommend"][y["rating"] == 4].mean() > 0.9 > 0.2 > y["recommend"][y["rating"] <= 1].mean()
+    with pytest.raises(ValueError, match="tasks must be distinct names"):
+        clothing_reviews(("sentiment",))

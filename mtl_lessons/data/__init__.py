@@ -8,6 +8,8 @@ mtl_lessons.data``, see :mod:`~mtl_lessons.data.sources`); their loaders read th
 * :mod:`~mtl_lessons.data.digits`: pairs of handwritten digits (scikit-learn's bundled 8 x 8 images,
   or real 28 x 28 MNIST digits from :mod:`~mtl_lessons.data.mnist`);
 * :mod:`~mtl_lessons.data.census`: Census-Income (KDD), the real data of the MMoE paper;
+* :mod:`~mtl_lessons.data.clothing`: real clothing reviews with a recommendation, a rating, a department;
+* :mod:`~mtl_lessons.data.yeast`: Yeast's 14 functional classes of genes, 14 real binary tasks;
 * :mod:`~mtl_lessons.data.mechanisms`: small data sets that each show one reason why MTL helps;
 * :mod:`~mtl_lessons.data.transforms`: new data sets from old ones (fewer tasks, other units);
 * :mod:`~mtl_lessons.data.scenes`: generated scenes of shapes for segmentation, depth and counting;
@@ -26,6 +28,7 @@ from mtl_lessons.data.clicks import (
     item_clicks,
     true_rates,
 )
+from mtl_lessons.data.clothing import CLOTHING_TASKS, clothing_reviews
 from mtl_lessons.data.digits import DIGIT_TASKS, digit_pairs
 from mtl_lessons.data.mechanisms import eavesdropping_tasks, sparse_linear_tasks, subspace_tasks
 from mtl_lessons.data.mnist import mnist_digits
@@ -35,9 +38,14 @@ from mtl_lessons.data.scaled import scaled_tasks
 from mtl_lessons.data.scenes import SCENE_CLASSES, shape_scenes
 from mtl_lessons.data.tagging import tagged_sentences
 from mtl_lessons.data.transforms import scale_task, select_tasks
+from mtl_lessons.data.yeast import YEAST_TASKS, yeast_tasks
 
 __all__ = [
     "CENSUS_TASKS",
+    "CLOTHING_TASKS",
+    "YEAST_TASKS",
+    "clothing_reviews",
+    "yeast_tasks",
     "TASK_GROUPS",
     "census_income",
     "mnist_digits",

