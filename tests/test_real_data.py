@@ -13,8 +13,10 @@ from mtl_lessons.data import (
     clothing_reviews,
     digit_pairs,
     mnist_digits,
+    movielens_pairs,
     yeast_tasks,
 )
+from mtl_lessons.data.base import MISSING_CLASS
 from mtl_lessons.data.sources import SOURCES, fetch, local_path
 
 
@@ -120,3 +122,17 @@ def test_clothing_reviews_are_token_ids_with_real_labels():
     assert y["recommend"][y["rating"] == 4].mean() > 0.9 > 0.2 > y["recommend"][y["rating"] <= 1].mean()
     with pytest.raises(ValueError, match="tasks must be distinct names"):
         clothing_reviews(("sentiment",))
+
+
+def test_movielens_pairs_rated_and_unrated_with_the_stars_missing_where_unrated():
+    data = movielens_pairs(("rated", "rating", "liked"), n_val=300, n_test=300)
+    assert data.input_shape == (500,) and (data.train.x.sum(1) == 2).all()  # one user, one movie
+    y = data.train.y
+    rated = y["rated"] == 1
+    assert abs(rated.mean() - 0.5) < 0.02  # as many unrated pairs as rated ones
+    assert np.isnan(y["rating"][~rated]).all() and np.isin(y["rating"][rated], [1, 2, 3, 4, 5]).all()
+    assert (y["liked"][~rated] == MISSING_CLASS).all()
+    assert np.array_equal(y["liked"][rated], (y["rating"][rated] >= 4).astype(int))
+    assert data.kinds == {"rated": "classification", "rating": "regression", "liked": "classification"}
+    with pytest.raises(ValueError, match="n_users must be <= 943"):
+        movielens_pairs(n_users=1000)

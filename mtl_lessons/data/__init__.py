@@ -9,6 +9,7 @@ mtl_lessons.data``, see :mod:`~mtl_lessons.data.sources`); their loaders read th
   or real 28 x 28 MNIST digits from :mod:`~mtl_lessons.data.mnist`);
 * :mod:`~mtl_lessons.data.census`: Census-Income (KDD), the real data of the MMoE paper;
 * :mod:`~mtl_lessons.data.clothing`: real clothing reviews with a recommendation, a rating, a department;
+* :mod:`~mtl_lessons.data.movielens`: MovieLens 100K's real ratings: rated or not, the stars, liked;
 * :mod:`~mtl_lessons.data.yeast`: Yeast's 14 functional classes of genes, 14 real binary tasks;
 * :mod:`~mtl_lessons.data.mechanisms`: small data sets that each show one reason why MTL helps;
 * :mod:`~mtl_lessons.data.transforms`: new data sets from old ones (fewer tasks, other units);
@@ -32,6 +33,7 @@ from mtl_lessons.data.clothing import CLOTHING_TASKS, clothing_reviews
 from mtl_lessons.data.digits import DIGIT_TASKS, digit_pairs
 from mtl_lessons.data.mechanisms import eavesdropping_tasks, sparse_linear_tasks, subspace_tasks
 from mtl_lessons.data.mnist import mnist_digits
+from mtl_lessons.data.movielens import MOVIELENS_TASKS, movielens_pairs
 from mtl_lessons.data.related import label_correlation, related_tasks
 from mtl_lessons.data.reviews import product_reviews
 from mtl_lessons.data.scaled import scaled_tasks
@@ -43,6 +45,8 @@ from mtl_lessons.data.yeast import YEAST_TASKS, yeast_tasks
 __all__ = [
     "CENSUS_TASKS",
     "CLOTHING_TASKS",
+    "MOVIELENS_TASKS",
+    "movielens_pairs",
     "YEAST_TASKS",
     "clothing_reviews",
     "yeast_tasks",

@@ -4,7 +4,7 @@
 it, every loader reads the local cache and no chapter touches the network.
 """
 
-from mtl_lessons.data import census, clothing, sources
+from mtl_lessons.data import census, clothing, movielens, sources
 
 
 def main() -> None:
@@ -12,6 +12,7 @@ def main() -> None:
     sources.main([])
     print(f"census-income: encoded -> {census.prepare()}")
     print(f"clothing reviews: read -> {clothing.prepare()}")
+    print(f"MovieLens ratings: read -> {movielens.prepare()}")
 
 
 if __name__ == "__main__":
