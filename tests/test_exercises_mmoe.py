@@ -5,16 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from sklearn.metrics import matthews_corrcoef
 
 from mtl_lessons.exercises.mmoe import (
     COUNT_SETTING,
     GATE_MEANS,
     check_architecture_choice,
+    check_binary_correlation,
     check_gate_distance,
     check_mmoe_mixture,
     check_mmoe_parameters,
     mixture_reference,
     mmoe_parameter_count,
+    phi_coefficient,
     shared_bottom_count,
     total_variation,
 )
@@ -126,3 +129,55 @@ def test_architecture_right_and_unfinished():
     assert check_architecture_choice(" B ").ok
     assert "Not attempted yet" in check_architecture_choice(...).message
     assert "one letter" in check_architecture_choice("e").message
+
+
+# ---------------------------------------------------------------- exercise 5: correlation from a table
+
+
+def expanded_labels(counts):
+    """The 0/1 labels of both tasks, one pair per example, that a 2 x 2 table of counts describes."""
+    pairs = [(a, b) for a in (0, 1) for b in (0, 1) for _ in range(int(counts[a][b]))]
+    return np.array(pairs).T
+
+
+@pytest.mark.parametrize("counts", [[[40, 10], [10, 40]], [[5, 45], [30, 20]], [[12, 6], [8, 4]],
+                                    [[900, 950], [120, 30]], [[1, 2], [3, 4]]])
+def test_phi_coefficient_equals_pearson_and_matthews(counts):
+    first, second = expanded_labels(counts)
+    assert np.isclose(phi_coefficient(counts), np.corrcoef(first, second)[0, 1])
+    assert np.isclose(phi_coefficient(counts), matthews_corrcoef(first, second))
+
+
+def test_phi_coefficient_refuses_bad_tables():
+    with pytest.raises(ValueError, match="2 x 2"):
+        phi_coefficient([1, 2, 3, 4])
+    with pytest.raises(ValueError, match=">= 0"):
+        phi_coefficient([[1, -2], [3, 4]])
+    with pytest.raises(ValueError, match="NaN"):
+        phi_coefficient([[1, np.nan], [3, 4]])
+    with pytest.raises(ValueError, match="constant label"):
+        phi_coefficient([[0, 0], [3, 4]])
+
+
+def test_binary_correlation_right_wrong_and_unfinished():
+    def right(counts):
+        (n00, n01), (n10, n11) = counts
+        return (n11 * n00 - n10 * n01) / np.sqrt((n10 + n11) * (n00 + n01) * (n01 + n11) * (n00 + n10))
+
+    assert check_binary_correlation(right).ok
+    assert check_binary_correlation(lambda c: float(np.corrcoef(*expanded_labels(c))[0, 1])).ok
+
+    def unfinished(counts):
+        raise NotImplementedError
+
+    assert "Not attempted yet" in check_binary_correlation(unfinished).message
+    assert "Not attempted yet" in check_binary_correlation(None).message
+    assert "keeps its sign" in check_binary_correlation(lambda c: abs(right(c))).message
+    assert "r squared" in check_binary_correlation(lambda c: right(c) ** 2).message
+    covariance = lambda c: c[1][1] / c.sum() - c[1].sum() * c[:, 1].sum() / c.sum() ** 2  # noqa: E731
+    assert "covariance" in check_binary_correlation(covariance).message
+    assert "square root" in check_binary_correlation(
+        lambda c: right(c) / np.sqrt(c.sum(1).prod() * c.sum(0).prod())).message
+    assert "odds ratio" in check_binary_correlation(lambda c: c[1][1] * c[0][0] / (c[1][0] * c[0][1])).message
+    assert "the correlation is" in check_binary_correlation(lambda c: 0.5).message
+    assert "should be a number" in check_binary_correlation(lambda c: "weak").message

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from mtl_lessons._checks import check_finite
 from mtl_lessons.exercises import Feedback, as_number, checker, multiple_choice
 
 # Exercise 1: an MMoE mixture by hand ----------------------------------------------------------
@@ -203,3 +204,66 @@ ARCHITECTURE_CHOICES = {
 def check_architecture_choice(choice: object) -> Feedback:
     """Exercise 4: which plan follows from the chapter for two tasks of unknown relatedness."""
     return multiple_choice(choice, "b", ARCHITECTURE_CHOICES)
+
+
+# Exercise 5: the correlation of two binary labels from their 2 x 2 table -----------------------
+
+
+def phi_coefficient(counts: object) -> float:
+    """Pearson correlation of two 0/1 labels from their table ``counts[a][b]`` (examples labelled a and b).
+
+    For binary labels it depends on the four counts only: ``(n11 n00 - n10 n01) / sqrt(n1. n0. n.1 n.0)``,
+    the phi coefficient; the task-relatedness number the MMoE paper reports for Census-Income.
+    """
+    table = np.asarray(counts, dtype=float)
+    if table.shape != (2, 2):
+        raise ValueError(f"counts must be a 2 x 2 table [[n00, n01], [n10, n11]]; got shape {table.shape}")
+    check_finite("counts", table)
+    if np.any(table < 0):
+        raise ValueError(f"counts must be numbers of examples, >= 0; got {table.tolist()}")
+    margins = np.concatenate([table.sum(axis=1), table.sum(axis=0)])
+    if np.any(margins == 0):
+        raise ValueError("each label must take both values in the table: a constant label has no "
+                         f"correlation; got {table.tolist()}")
+    return float((table[1, 1] * table[0, 0] - table[1, 0] * table[0, 1]) / np.sqrt(margins.prod()))
+
+
+_PHI_CASES = [  # (counts [[n00, n01], [n10, n11]], what the case tests)
+    (np.array([[40.0, 10.0], [10.0, 40.0]]), "a table where the two labels mostly agree"),
+    (np.array([[5.0, 45.0], [30.0, 20.0]]), "a table where the labels mostly disagree"),
+    (np.array([[12.0, 6.0], [8.0, 4.0]]), "a table of independent labels"),
+    (np.array([[9000.0, 9500.0], [1200.0, 300.0]]), "a table with a rare positive label, as income is"),
+]
+
+
+@checker
+def check_binary_correlation(function: Callable) -> Feedback:
+    """Exercise 5: ``function(counts)`` returns the Pearson correlation of two 0/1 labels from their table."""
+    for counts, what in _PHI_CASES:
+        value = as_number(function(counts.copy()), f"For {what}, your function's result")
+        if isinstance(value, Feedback):
+            return value
+        expected = phi_coefficient(counts)
+        if np.isclose(value, expected, atol=1e-9):
+            continue
+        (n00, n01), (n10, n11) = counts
+        n, rows, cols = counts.sum(), counts.sum(axis=1), counts.sum(axis=0)
+        slips = {
+            abs(expected): "the correlation keeps its sign (here it is negative); the paper reports its "
+                           "absolute value, so take abs() after computing it, not inside",
+            expected ** 2: "that is r squared (the chi-squared statistic over n): take its signed root",
+            n11 / n - rows[1] * cols[1] / n ** 2: "that is the covariance of the labels; divide it by both "
+                                                  "standard deviations",
+            (n11 * n00 - n10 * n01) / (rows.prod() * cols.prod()): "divide by the square root of the product "
+                                                                    "of the four margins, not the product",
+        }
+        if n10 * n01 > 0:
+            slips[(n11 * n00) / (n10 * n01)] = ("that is the odds ratio; the Pearson correlation compares "
+                                                "the covariance with the two standard deviations")
+        for wrong, message in slips.items():
+            if np.isclose(value, wrong, atol=1e-9):
+                return Feedback(False, f"For {what} you returned {value:.4g}: {message}.")
+        return Feedback(False, f"For {what} the correlation is {expected:.4f}; yours is {value:.4f}. Write "
+                               "the labels' covariance and standard deviations in terms of the counts.")
+    return Feedback(True, "Your function matches the Pearson correlation of the expanded labels on every "
+                          "table, from agreeing labels to independent ones.")
