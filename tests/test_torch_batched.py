@@ -323,3 +323,78 @@ def test_a_task_needs_a_label_where_it_is_scored():
     data.train.y["left"][0] = -1  # negative, but not the missing label
     with pytest.raises(ValueError, match=f"MISSING_CLASS \\({MISSING_CLASS}\\)"):
         train_copies(data, SharingSetting(0), hidden=(4,))
+
+
+# metric="auc": a two-class task scored by the AUC of its logit difference, checked against scikit-learn.
+
+
+def binary_tasks(seed: int = 0, ties: bool = False) -> MultiTaskData:
+    """Digit pairs with two two-class tasks: "same" digits, and a left digit below 5.
+
+    ``ties``: the second half of the test split repeats the first half's images with the other
+    "same" label, so that every score ties with one of the other class, a pair that the AUC must
+    count one half.
+    """
+    pairs = digit_pairs(n_train=60, n_val=40, n_test=50, tasks=("left", "same"), seed=seed)
+
+    def split(part: Split, repeat: bool) -> Split:
+        x, left, same = part.x, part.y["left"], part.y["same"]
+        if repeat:
+            half = len(x) // 2
+            x, left, same = (np.concatenate([a[:half], a[:half]]) for a in (x, left, same))
+            same = same.copy()
+            same[half:] = 1 - same[half:]  # the same scores, the other label: ties between classes
+        return Split(x, {"same": same.copy(), "small": (left < 5).astype(np.int64)})
+
+    tasks = ("same", "small")
+    return MultiTaskData(split(pairs.train, False), split(pairs.val, False), split(pairs.test, ties),
+                         dict.fromkeys(tasks, CLASSIFICATION), dict.fromkeys(tasks, 2))
+
+
+@pytest.mark.parametrize("depth, ties, missing", [(0, False, False), (1, True, False), (1, False, True)])
+def test_auc_copies_match_fit_and_scikit_learn(depth, ties, missing):
+    from sklearn.metrics import roc_auc_score
+
+    from mtl_lessons.torch import positive_probabilities
+
+    data = binary_tasks(seed=depth, ties=ties)
+    if missing:
+        data = with_missing_labels(data, seed=3)
+    torch.manual_seed(7)
+    model = HardSharingNet(data.input_shape, data.output_sizes(), (8,), shared_layers=depth)
+    fit(model, data, epochs=12, batch_size=None, lr=1e-2, progress=False, device="cpu")
+    result = train_copies(data, SharingSetting(depth), seeds=[7], hidden=(8,), epochs=12, select="last",
+                          metric="auc")
+    for split in ("test", "val"):
+        part = getattr(data, split)
+        probability = positive_probabilities(model, part.x)
+        expected = []
+        for task in data.tasks:
+            known = part.y[task] != MISSING_CLASS
+            expected.append(roc_auc_score(part.y[task][known], probability[task][known]))
+        scores = result.test if split == "test" else result.val
+        assert np.allclose(scores[0, 0, 0], expected, atol=1e-6), (split, scores[0, 0, 0], expected)
+        if ties and split == "test":  # the repeated images tie across classes: one half per such pair
+            assert len(np.unique(probability["same"])) == len(part.x) // 2
+
+
+def test_the_auc_is_kept_at_the_best_validation_epoch():
+    data = binary_tasks(seed=2)
+    options = dict(seeds=[0], hidden=(8,), epochs=20)
+    best = train_copies(data, SharingSetting(1), metric="auc", **options)
+    last = train_copies(data, SharingSetting(1), metric="auc", select="last", **options)
+    assert np.all(best.val >= last.val) and np.all((0 <= best.test) & (best.test <= 1))
+    accuracy = train_copies(data, SharingSetting(1), select="last", **options)
+    assert not np.allclose(accuracy.test, last.test)  # another metric of the same networks
+
+
+def test_the_auc_needs_two_classes(mixed):
+    with pytest.raises(ValueError, match="metric must be one of 'accuracy', 'auc'"):
+        train_copies(binary_tasks(), SharingSetting(0), hidden=(4,), metric="roc")
+    with pytest.raises(ValueError, match="task 'left' has 10 classes"):
+        train_copies(mixed, SharingSetting(0), hidden=(4,), metric="auc")
+    one_class = binary_tasks()
+    one_class.val.y["small"][:] = 1
+    with pytest.raises(ValueError, match="'small' in the val split of data set 0 has labels of one class"):
+        train_copies(one_class, SharingSetting(0), hidden=(4,), metric="auc")
+    train_copies(mixed, SharingSetting(0), hidden=(4,), epochs=1)  # accuracy: ten classes are fine

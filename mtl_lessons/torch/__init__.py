@@ -13,6 +13,7 @@ import torch
 
 from mtl_lessons.history import History, Score
 from mtl_lessons.stopping import EarlyStopping
+from mtl_lessons.torch.affinity import lookahead_affinity, task_affinity
 from mtl_lessons.torch.batched import CopiesResult, SharingSetting, train_copies
 from mtl_lessons.torch.comparison import WeightingRuns, compare_weightings, target_variance
 from mtl_lessons.torch.gradients import gradient_cosine, shared_gradients, task_jacobian
@@ -87,6 +88,7 @@ __all__ = [
     "from_torchjd",
     "gradient_cosine",
     "linear_probe",
+    "lookahead_affinity",
     "make_optimizer",
     "mtl_and_stl",
     "mtl_loss",
@@ -95,6 +97,7 @@ __all__ = [
     "task_jacobian",
     "task_loss",
     "target_variance",
+    "task_affinity",
     "task_metric",
     "to_tensors",
     "train_copies",

@@ -17,10 +17,10 @@ and training can amplify a last-bit difference, for instance when a ReLU flips f
 Every copy starts from the weights that ``torch.manual_seed(seed)`` gives a ``HardSharingNet``
 with the same shared depth. A task is a regression task (one output, squared error, scored by its
 mean squared error) or a classification task (one output per class, cross-entropy on the logits,
-scored by its accuracy), and both kinds can be mixed. A task's loss and score average over the
-examples that carry its label: a missing target is NaN, a missing class ``MISSING_CLASS`` (see
-:func:`mtl_lessons.data.base.labelled`), and a task without any label in the training split adds
-nothing to the loss.
+scored by its accuracy, or by its AUC with ``metric="auc"``), and both kinds can be mixed. A
+task's loss and score average over the examples that carry its label: a missing target is NaN, a
+missing class ``MISSING_CLASS`` (see :func:`mtl_lessons.data.base.labelled`), and a task without
+any label in the training split adds nothing to the loss.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from mtl_lessons.torch.models.hard import HardSharingNet
 
 SELECTIONS = ("best", "last")
 OPTIMIZERS = ("adam", "sgd")
+METRICS = ("accuracy", "auc")
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,11 @@ class CopiesResult:
 
     ``test`` and ``val``: one score per task, shape ``(D, S, R, T)``, the metric ``fit`` records:
     the mean squared error of a regression task, the accuracy (the share of examples whose highest
-    logit is the true class) of a classification task, both over the task's labelled examples only.
-    They are taken at each task's best validation epoch (``select="best"``: the lowest error, the
-    highest accuracy) or after the last epoch (``select="last"``).
+    logit is the true class) of a classification task, both over the task's labelled examples only;
+    with ``metric="auc"`` a two-class task's score is instead the AUC of its logit difference
+    (class 1 minus class 0, which ranks the examples as P(class 1) does). They are taken at each
+    task's best validation epoch (``select="best"``: the lowest error, the highest accuracy or AUC)
+    or after the last epoch (``select="last"``).
     ``cosine``: cosine of the first two tasks' gradients on the shared parameters at each of
     ``probe_epochs`` (``NaN`` where nothing is shared), shape ``(D, S, R, len(probe_epochs))``.
     ``seconds``: wall-clock time of the whole batched training.
@@ -262,15 +265,43 @@ def _task_losses(out: torch.Tensor, rows: _Rows, heads: _Heads) -> torch.Tensor:
     return _per_task(out, rows, heads, _cross_entropy)
 
 
-def _task_scores(out: torch.Tensor, rows: _Rows, heads: _Heads) -> torch.Tensor:
-    """Each task's metric ``(C, T)``: mean squared error or accuracy over its labelled rows."""
-    return _per_task(out, rows, heads, _right)
+def _auc(out: torch.Tensor, rows: _Rows) -> torch.Tensor:
+    """Each two-class task's AUC over its labelled rows, ``(C, T)``; NaN where a score is not finite.
+
+    The AUC is the Mann-Whitney statistic: the share of (positive, negative) pairs that the logit
+    difference ranks the right way round, a tie counting one half. It is read from mid-ranks (a
+    tied value gets the mean of the ranks it spans); unlabelled rows are moved past every labelled
+    one (+inf), so that they change no labelled row's rank.
+    """
+    labels, w = rows.labels.transpose(1, 2), rows.w.transpose(1, 2)  # (C, T, n), like the outputs
+    known = w > 0
+    score = (out[..., 1] - out[..., 0]).double()
+    ranked = torch.where(known, score, torch.inf).contiguous()
+    ordered = ranked.sort(dim=-1).values
+    rank = (torch.searchsorted(ordered, ranked, side="left")
+            + torch.searchsorted(ordered, ranked, side="right") + 1) / 2  # 1-based mid-ranks
+    positive = known & (labels == 1)
+    n_pos = positive.sum(-1).double()
+    n_neg = known.sum(-1).double() - n_pos
+    area = (torch.where(positive, rank, 0.0).sum(-1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+    broken = (known & ~torch.isfinite(score)).any(-1)
+    return torch.where(broken, float("nan"), area).float()
 
 
-def _check_targets(datasets: Sequence[MultiTaskData]) -> None:
+def _task_scores(out: torch.Tensor, rows: _Rows, heads: _Heads, metric: str = "accuracy") -> torch.Tensor:
+    """Each task's metric ``(C, T)`` over its labelled rows: MSE, and accuracy or AUC (``metric``)."""
+    scores = _per_task(out, rows, heads, _right)
+    if metric == "auc" and CLASSIFICATION in heads.kinds:
+        scores = torch.where(heads.classification[:, 0], _auc(out, rows), scores)
+    return scores
+
+
+def _check_targets(datasets: Sequence[MultiTaskData], metric: str) -> None:
     """Raise unless every target is one value per example and a label, a missing label or a finite number.
 
     The data's own checks ran when they were made; their arrays can have changed in place since.
+    With ``metric="auc"`` every classification task must have two classes, and both must occur
+    among the labels of the splits it is scored on.
     """
     for i, data in enumerate(datasets):
         for split in SPLITS:
@@ -292,9 +323,16 @@ def _check_targets(datasets: Sequence[MultiTaskData]) -> None:
                 if kind == CLASSIFICATION and np.any(known & ((targets < 0) | (targets >= classes))):
                     raise ValueError(f"{where}: class labels must be 0 to {classes - 1}, "
                                      f"or MISSING_CLASS ({MISSING_CLASS}) where the label is missing")
+                if kind == CLASSIFICATION and metric == "auc":
+                    if classes != 2:
+                        raise ValueError(f"metric='auc' scores two-class tasks; task {task!r} has {classes} "
+                                         "classes: use metric='accuracy'")
+                    if split != "train" and len(np.unique(targets[known])) < 2:
+                        raise ValueError(f"{where} has labels of one class only: its AUC is undefined")
 
 
-def _check_inputs(datasets, settings, seeds, hidden, epochs, lr, optimizer, eval_every, select, probe_epochs):
+def _check_inputs(datasets, settings, seeds, hidden, epochs, lr, optimizer, eval_every, select, probe_epochs,
+                  metric):
     datasets = [datasets] if isinstance(datasets, MultiTaskData) else list(datasets)
     settings = [settings] if isinstance(settings, SharingSetting) else list(settings)
     if not datasets or not all(isinstance(d, MultiTaskData) for d in datasets):
@@ -309,7 +347,8 @@ def _check_inputs(datasets, settings, seeds, hidden, epochs, lr, optimizer, eval
     if len(heads) != 1:
         raise ValueError("the data sets' tasks differ in number, kind or number of classes (in task order): "
                          f"{sorted(heads)}")
-    _check_targets(datasets)
+    check_choice("metric", metric, METRICS)
+    _check_targets(datasets, metric)
     seeds = [check_int("seed", s, minimum=0) for s in seeds]
     if not seeds:
         raise ValueError("seeds must list at least one seed")
@@ -343,18 +382,20 @@ def train_copies(
     eval_every: int = 5,
     select: str = "best",
     probe_epochs: Sequence[int] = (),
+    metric: str = "accuracy",
 ) -> CopiesResult:
     """Train one network per (data set, setting, seed), all at once, full-batch; score each task.
 
     Each copy minimises ``sum_t alpha_t L_t + lam * coupling`` with Adam or SGD, ``L_t`` the mean
     squared error or cross-entropy of task ``t`` over its labelled examples. With ``select="best"``
     it is scored like :func:`~mtl_lessons.torch.fit_and_score`: every ``eval_every`` epochs, each
-    task keeps the test score (MSE or accuracy) of its best validation epoch; with
-    ``select="last"``, after the last epoch. The data sets must have the same kinds of tasks (and
-    class counts), input size and validation/test sizes; their training sizes may differ.
+    task keeps the test score (MSE, and accuracy or, with ``metric="auc"``, the AUC of a two-class
+    task) of its best validation epoch; with ``select="last"``, after the last epoch. The data sets
+    must have the same kinds of tasks (and class counts), input size and validation/test sizes;
+    their training sizes may differ.
     """
     datasets, settings, seeds, hidden, epochs, lr, eval_every, probe_epochs = _check_inputs(
-        datasets, settings, seeds, hidden, epochs, lr, optimizer, eval_every, select, probe_epochs)
+        datasets, settings, seeds, hidden, epochs, lr, optimizer, eval_every, select, probe_epochs, metric)
     start = time.perf_counter()
     n_tasks = len(datasets[0].tasks)
     in_features = int(np.prod(datasets[0].input_shape))
@@ -389,7 +430,7 @@ def train_copies(
 
     def evaluate() -> None:
         with torch.no_grad():
-            scores = {s: _task_scores(_forward(params, tied, splits[s].x, common), splits[s], heads)
+            scores = {s: _task_scores(_forward(params, tied, splits[s].x, common), splits[s], heads, metric)
                       for s in ("val", "test")}
         if select == "best":
             higher, lower = scores["val"] > best["val"], scores["val"] < best["val"]
