@@ -15,9 +15,20 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from mtl_lessons._checks import check_float, check_int
+from mtl_lessons._checks import check_choice, check_float, check_int
 
 SCHEDULES = ("joint", "alternating")
+
+
+def check_schedule(schedule: str, temperature: float | None) -> tuple[str, float | None]:
+    """``fit``'s ``schedule`` and ``temperature``, checked: a temperature only for alternating steps."""
+    check_choice("schedule", schedule, SCHEDULES)
+    if temperature is not None:
+        if schedule != "alternating":
+            raise ValueError("temperature chooses the task of each alternating step: it needs "
+                             f"schedule='alternating'; got schedule={schedule!r}")
+        temperature = check_float("temperature", temperature, minimum=0.0, strict_minimum=True)
+    return schedule, temperature
 
 
 def task_probabilities(sizes: Mapping[str, int], temperature: float) -> dict[str, float]:

@@ -29,7 +29,7 @@ from mtl_lessons.data.base import CLASSIFICATION, SPLITS, MultiTaskData, Split
 from mtl_lessons.history import History
 from mtl_lessons.keras.losses import masked_task_loss, task_losses, task_metric
 from mtl_lessons.keras.weighting import Weighting, as_weighting
-from mtl_lessons.schedules import SCHEDULES, TaskBatches, alternating_tasks
+from mtl_lessons.schedules import TaskBatches, alternating_tasks, check_schedule
 from mtl_lessons.seeding import effective_seed
 from mtl_lessons.stopping import EarlyStopping, as_early_stopping
 
@@ -161,12 +161,7 @@ def fit(
     n = len(data.train)
     batch_size = n if batch_size is None else min(check_int("batch_size", batch_size, minimum=1), n)
     eval_every = check_int("eval_every", eval_every, minimum=1)
-    check_choice("schedule", schedule, SCHEDULES)
-    if temperature is not None:
-        if schedule != "alternating":
-            raise ValueError("temperature chooses the task of each alternating step: it needs "
-                             f"schedule='alternating'; got schedule={schedule!r}")
-        temperature = check_float("temperature", temperature, minimum=0.0, strict_minimum=True)
+    schedule, temperature = check_schedule(schedule, temperature)
     if isinstance(eval_splits, str):
         eval_splits = (eval_splits,)
     for split in eval_splits:

@@ -23,7 +23,7 @@ from mtl_lessons._checks import (
 )
 from mtl_lessons.data.base import SPLITS, MultiTaskData
 from mtl_lessons.history import History
-from mtl_lessons.schedules import SCHEDULES, TaskBatches, alternating_tasks
+from mtl_lessons.schedules import TaskBatches, alternating_tasks, check_schedule
 from mtl_lessons.seeding import effective_seed
 from mtl_lessons.stopping import EarlyStopping, as_early_stopping
 from mtl_lessons.torch.losses import task_loss, task_metric
@@ -172,12 +172,7 @@ def fit(
     lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
     weight_decay = check_float("weight_decay", weight_decay, minimum=0.0)
     eval_every = check_int("eval_every", eval_every, minimum=1)
-    check_choice("schedule", schedule, SCHEDULES)
-    if temperature is not None:
-        if schedule != "alternating":
-            raise ValueError("temperature chooses the task of each alternating step: it needs "
-                             f"schedule='alternating'; got schedule={schedule!r}")
-        temperature = check_float("temperature", temperature, minimum=0.0, strict_minimum=True)
+    schedule, temperature = check_schedule(schedule, temperature)
     if isinstance(eval_splits, str):
         eval_splits = (eval_splits,)
     for split in eval_splits:
