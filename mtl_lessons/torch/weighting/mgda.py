@@ -99,7 +99,28 @@ def exact_min_norm(gramian: torch.Tensor) -> torch.Tensor:
     bounds = np.r_[1.0, np.zeros(tasks)]
     weights = quadprog.solve_qp(gram + ridge * np.eye(tasks), np.zeros(tasks), constraints, bounds, meq=1)[0]
     weights = np.clip(weights, 0.0, None)  # the solver's rounding can leave -1e-17
-    return torch.as_tensor(weights / weights.sum(), dtype=gramian.dtype, device=gramian.device)
+    weights = _without_ridge(gram, weights / weights.sum())
+    return torch.as_tensor(weights, dtype=gramian.dtype, device=gramian.device)
+
+
+def _without_ridge(gram: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The ridge's bias removed: the exact minimum on the face of the simplex the solver's weights lie on.
+
+    On that face (the tasks with a positive weight) the minimum of ``w^T G w`` with ``sum w = 1``
+    solves a linear (KKT) system; least squares also covers a singular ``G``. Kept only if its
+    weights stay on the simplex and its vector is no longer than the solver's.
+    """
+    face = weights > 1e-9
+    size = int(face.sum())
+    system = np.zeros((size + 1, size + 1))
+    system[:size, :size] = gram[np.ix_(face, face)]
+    system[:size, size] = system[size, :size] = 1.0
+    solution = np.linalg.lstsq(system, np.r_[np.zeros(size), 1.0], rcond=None)[0][:size]
+    if np.any(solution < 0):
+        return weights
+    refined = np.zeros_like(weights)
+    refined[face] = solution / solution.sum()
+    return refined if refined @ gram @ refined <= weights @ gram @ weights else weights
 
 
 SOLVERS = ("exact", "frank-wolfe")
