@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from built_site import REQUIRED, SCREENSHOTS, Page, built, colab_url, toc_pages
+from built_site import REQUIRED, SCREENSHOTS, SITE, Page, built, colab_url, toc_pages
 
 if not built() or not shutil.which("chromium"):
     if REQUIRED:
@@ -67,6 +67,7 @@ class Visit:
     links: list[str] = field(default_factory=list)  # every <a href>, resolved
     ids: set[str] = field(default_factory=set)
     layout: dict = field(default_factory=dict)
+    wide_blocks: list[str] = field(default_factory=list)  # code, outputs, tables that scroll sideways
     widgets: list[str] = field(default_factory=list)  # problems drawing embedded widgets
     twins: list[str] = field(default_factory=list)  # problems moving a static twin's slider
     twin_count: int = 0
@@ -134,6 +135,24 @@ LAYOUT = """(minSlider) => {
       return r.left < -1 || r.right > width + 1 || r.width > column.clientWidth + 1;
     }).map(img => `${(img.currentSrc || '').slice(-40)} (${Math.round(box(img).width)} px)`),
   };
+}"""
+
+# Code cells, printed outputs and tables that scroll sideways in the text column. Run after every
+# folded cell and solution is opened (a folded cell has no width to measure); each is named by
+# its longest line.
+WIDE_BLOCKS = """() => {
+  document.querySelectorAll('.bd-article details').forEach(d => { d.open = true; });
+  const kinds = {'code': '.cell_input pre', 'output': '.cell_output pre',
+                 'table': '.bd-article .pst-scrollable-table-container'};
+  const wide = [];
+  for (const [kind, selector] of Object.entries(kinds)) {
+    for (const e of document.querySelectorAll(selector)) {
+      if (e.getClientRects().length === 0 || e.scrollWidth <= e.clientWidth + 1) continue;
+      const longest = e.innerText.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), '');
+      wide.push(`${kind}, ${e.scrollWidth} px in ${e.clientWidth}: ${longest.trim().slice(0, 80)}`);
+    }
+  }
+  return wide;
 }"""
 
 TWIN_FRAME = """(i) => {
@@ -264,32 +283,39 @@ def visit_page(browser, page_info: Page, width: str) -> Visit:
         full_page_screenshot(page, visit.screenshot)
         move_twins(page, visit)
         open_solutions(page, visit)
+        visit.wide_blocks = page.evaluate(WIDE_BLOCKS)
     finally:
         context.close()
     return visit
 
 
 @pytest.fixture(scope="module")
-def visits():
-    """Visits each (page, width) on first request, once, in one browser."""
+def browser():
+    """One headless Chromium for the module."""
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(headless=True, executable_path=shutil.which("chromium"),
-                                             args=FLAGS)
-        done: dict[tuple[str, str], Visit | Exception] = {}
+        chromium = playwright.chromium.launch(headless=True, executable_path=shutil.which("chromium"),
+                                              args=FLAGS)
+        yield chromium
+        chromium.close()
 
-        def get(page: Page, width: str) -> Visit:
-            key = (page.entry, width)
-            if key not in done:
-                try:
-                    done[key] = visit_page(browser, page, width)
-                except sync_api.Error as error:  # recorded once, reported by every check of the case
-                    done[key] = error
-            if isinstance(done[key], Exception):
-                pytest.fail(f"the visit of {page.entry} at the {width} width failed: {done[key]}")
-            return done[key]
 
-        yield get
-        browser.close()
+@pytest.fixture(scope="module")
+def visits(browser):
+    """Visits each (page, width) on first request, once, in one browser."""
+    done: dict[tuple[str, str], Visit | Exception] = {}
+
+    def get(page: Page, width: str) -> Visit:
+        key = (page.entry, width)
+        if key not in done:
+            try:
+                done[key] = visit_page(browser, page, width)
+            except sync_api.Error as error:  # recorded once, reported by every check of the case
+                done[key] = error
+        if isinstance(done[key], Exception):
+            pytest.fail(f"the visit of {page.entry} at the {width} width failed: {done[key]}")
+        return done[key]
+
+    return get
 
 
 class Ids(HTMLParser):
@@ -405,3 +431,23 @@ def test_solutions_stay_folded_until_their_toggle_is_clicked(visits, case):
     visit = visits(*case)
     assert visit.solution_count >= 1, "the page has solutions but none is a dropdown"
     assert visit.solutions == [], "\n".join(visit.solutions)
+
+
+GENERATED = ["genindex.html", "py-modindex.html", "search.html"]  # pages Sphinx makes, not _toc.yml
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", GENERATED)
+def test_the_generated_pages_fit_the_screen(browser, name, width):
+    """The general index, the module index and the search page, which no chapter links to in the
+    table of contents, are no wider than the screen either, and log nothing."""
+    visit = Visit()
+    context = browser.new_context(viewport=WIDTHS[width], device_scale_factor=1)
+    try:
+        layout = open_page(context, SITE / name, visit).evaluate(LAYOUT, SLIDER_MIN_PX)
+    finally:
+        context.close()
+    assert layout["scroll_width"] <= layout["viewport"] + 1, (
+        f"{name} is {layout['scroll_width']} px wide on a {layout['viewport']} px screen")
+    assert visit.console == [] and visit.failed == [] and visit.refused == [], (
+        visit.console, visit.failed, visit.refused)

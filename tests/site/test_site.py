@@ -63,6 +63,17 @@ def test_page_loads_nothing_from_outside(page):
         assert target.exists(), f"{page.name} loads {url}, which is not in the site"
 
 
+@pytest.mark.parametrize("page", ALL_HTML, ids=lambda p: str(p.relative_to(SITE)))
+def test_page_names_the_site_icon(page):
+    """A browser asks for /favicon.ico when a page names no icon; that request fails on every page."""
+    html = page.read_text(encoding="utf-8")
+    if 'http-equiv="Refresh"' in html:
+        pytest.skip("a redirect: the browser shows the page it names")
+    icons = re.findall(r'<link rel="icon" href="([^"]+)"', html)
+    assert icons, f"{page.name} names no icon"
+    assert all((page.parent / icon).resolve().is_file() for icon in icons), icons
+
+
 def test_every_toc_page_is_built():
     assert TOC, "_toc.yml lists no page"
     missing = [p.entry for p in TOC if not p.html.exists()]
