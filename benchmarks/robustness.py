@@ -18,10 +18,11 @@ A chapter backs what its prose states with ``finding(...)`` (a ranking or an eff
 Before executing, every ``assert`` of the notebook is rewritten into a recorded check and every
 ``finding`` condition is evaluated with its margin (benchmarks/margins.py), so that the report
 covers every check, goes on after a failed one, and says how far each is from failing. Writes
-_build/robustness.json and _build/robustness.md and prints the table. Findings must hold
-everywhere; a plain assert states a number of the chapter's own seeds, so it must hold on every
-kernel, while at other seed sets it is reported for information. It reports; it fails only if a
-notebook cannot be executed at all.
+_build/robustness.json and _build/robustness.md and prints the table; a run over every chapter
+also rewrites the book's appendix page, book/appendix/robustness.md (benchmarks/robustness_page.py).
+Findings must hold everywhere; a plain assert states a number of the chapter's own seeds, so it
+must hold on every kernel, while at other seed sets it is reported for information. It reports;
+it fails only if a notebook cannot be executed at all.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.margins import FLAG_BELOW, rewrite  # noqa: E402
+from benchmarks.robustness_page import PAGE, write_page  # noqa: E402
 from tools.notebooks import notebook_paths  # noqa: E402
 
 # name -> (seed offset, environment); the first is the chapter as the book runs it
@@ -210,6 +212,9 @@ def main(argv: list[str]) -> int:
         lines += [f"- {k}: {'; '.join(v)[:300]}" for k, v in summary["cell_errors"].items()]
     (out / "robustness.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+    if not args.notebooks:  # a run over every chapter is what the book's appendix page shows
+        write_page(summary, FLAG_BELOW)
+        print(f"\nwrote {PAGE.relative_to(ROOT)}")
     return 0
 
 
