@@ -178,6 +178,12 @@ def _answer_cell(exercise: Exercise) -> nbformat.NotebookNode:
     return new_code_cell(f"{stub}\n# BEGIN SOLUTION NO PROMPT\n{solution}\n# END SOLUTION")
 
 
+LICENCE_NOTE = ("*From the book Multi-Task Learning, Hands On, by the mtl_lessons authors. Its text, "
+                "figures and exercises are licensed under [CC BY 4.0]"
+                "(https://creativecommons.org/licenses/by/4.0/), its code under the MIT licence: you "
+                "may hand this notebook out and adapt it, with credit to the book.*")
+
+
 def otter_master(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     """The Otter Assign master notebook of one chapter: one question per exercise, one point each."""
     cells, exercises = find_exercises(nb)
@@ -186,7 +192,7 @@ def otter_master(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     config = (f"# ASSIGNMENT CONFIG\nname: {name}\ninit_cell: false\ncheck_all_cell: false\n"
               "export_cell: false\nrun_tests: false\nsolutions_pdf: false\ngenerate: true\n"
               "tests:\n  ok_format: false\n")
-    master = [new_raw_cell(config)]
+    master = [new_raw_cell(config), new_markdown_cell(LICENCE_NOTE)]
     for item in cells:
         if not isinstance(item, Exercise):
             master.append(item)

@@ -242,6 +242,7 @@ def test_the_editions_run_the_books_code_and_each_test_makes_its_stubs_call_in_p
     editions = write_editions(path, tmp_path)
     student = nbformat.read(editions["student"], as_version=4)
     solution = nbformat.read(editions["solution"], as_version=4)
+    assert "CC BY 4.0" in student.cells[0].source, "the student edition opens without its licence"
     check_student_edition(book, student)
     check_solution_edition(book, solution)
     check_autograder(book, editions["autograder"])
