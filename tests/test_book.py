@@ -190,3 +190,18 @@ def test_every_chapter_has_at_least_three_exercises_with_checkers(path):
 
     exercises = find_exercises(nbtools.load(path))[1]
     assert len(exercises) >= 3, [e.label for e in exercises]
+
+
+CODE_WIDTH = 116  # characters of code the site's text column shows at 1280 px (13 px monospace: 118), less 2
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_shown_code_fits_the_text_column(path):
+    """A reader of the website sees every line of a code cell without scrolling sideways (the
+    browser tests measure the rendered pages; this finds the line before a build)."""
+    hidden = {"remove-cell", "remove-input"}
+    long = [f"cell {k}: {len(line)} characters: {line.strip()[:60]}"
+            for k, cell in enumerate(nbtools.load(path).cells)
+            if cell.cell_type == "code" and not hidden & set(cell.metadata.get("tags", []))
+            for line in cell.source.splitlines() if len(line) > CODE_WIDTH]
+    assert long == [], f"{len(long)} code lines wider than {CODE_WIDTH} characters:\n" + "\n".join(long)
