@@ -205,3 +205,18 @@ def test_shown_code_fits_the_text_column(path):
             if cell.cell_type == "code" and not hidden & set(cell.metadata.get("tags", []))
             for line in cell.source.splitlines() if len(line) > CODE_WIDTH]
     assert long == [], f"{len(long)} code lines wider than {CODE_WIDTH} characters:\n" + "\n".join(long)
+
+
+def test_front_page_reading_times_are_the_chapters():
+    """The front page's table gives each chapter's reading time, and its paths their totals, as
+    tools.notebooks.reading_minutes computes them from the chapters' prose."""
+    page = (ROOT / "book" / "index.md").read_text(encoding="utf-8")
+    minutes = {int(p.name[:2]): nbtools.reading_minutes(p) for p in CHAPTERS}
+    table = {int(n): int(m) for n, m in re.findall(r"^\| (\d+) \| \{doc\}`\d\d_\w+`: .+ \| (\d+) min \|$",
+                                                      page, flags=re.M)}
+    assert table == minutes, "make the front page's table say what reading_minutes gives"
+    quick = re.search(r"this week\*\* \(about (\d+) hours\): 1, 2, 3, then 4 \(PyTorch\) or 5 \(Keras\),\s+6"
+                      r" on how much to share, and 16", page)
+    assert quick and int(quick[1]) == round(sum(minutes[n] for n in (1, 2, 3, 4, 6, 16)) / 60)
+    whole = re.search(r"all sixteen chapters in order, about (\d+) hours of reading", page)
+    assert whole and int(whole[1]) == round(sum(minutes.values()) / 60)

@@ -10,6 +10,7 @@ the one place that names the repository, so a fork changes that file and runs `m
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -100,6 +101,17 @@ def notebook_paths() -> list[Path]:
 def chapter_paths() -> list[Path]:
     """The chapters: notebooks named ``NN_topic.ipynb`` directly under book/ (not the appendices)."""
     return [p for p in notebook_paths() if p.parent == ROOT / "book" and p.name[:2].isdigit()]
+
+
+WORDS_PER_MINUTE = 150  # a careful reading of technical prose, formulas included
+
+
+def reading_minutes(path: Path) -> int:
+    """Minutes to read a chapter's prose (its markdown cells), to the nearest 5, at least 5: the
+    front page's reading times, held equal to the chapters by tests/test_book.py."""
+    prose = [c.source for c in load(path).cells if c.cell_type == "markdown"]
+    words = sum(len(re.findall(r"[A-Za-z]+", text)) for text in prose)
+    return max(5, 5 * round(words / WORDS_PER_MINUTE / 5))
 
 
 def code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
