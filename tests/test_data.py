@@ -96,6 +96,22 @@ def test_digit_pairs_images_labels_and_disjoint_pools():
     assert not train_halves & test_halves
 
 
+def test_digit_pairs_from_one_pool_reuse_training_images_in_the_test_split():
+    from mtl_lessons.data import digit_pairs
+
+    careless = digit_pairs(n_train=300, n_val=50, n_test=1000, tasks=("left", "sum"), seed=3, pools="one")
+    assert careless.info["pools"] == "one"
+    assert careless.info["pool_sizes"] == dict.fromkeys(("train", "val", "test"), 1797)
+    train_halves = {h.tobytes() for x in careless.train.x for h in (x[:, :8], x[:, 8:])}
+    seen = np.array([[h.tobytes() in train_halves for h in (x[:, :8], x[:, 8:])] for x in careless.test.x])
+    # each half is one of 1,797 images; 600 draws cover about 1 - (1 - 1/1797)^600 = 28 % of them
+    expected = 1 - (1 - 1 / 1797) ** 600
+    assert abs(seen.mean() - expected) < 0.04
+    assert digit_pairs(n_train=5, n_val=5, n_test=5, seed=3).info["pools"] == "disjoint"  # the default
+    with pytest.raises(ValueError, match="pools must be one of 'disjoint', 'one'"):
+        digit_pairs(pools="shared")
+
+
 def test_digit_pairs_rejects_unknown_tasks():
     from mtl_lessons.data import digit_pairs
 

@@ -7,12 +7,14 @@ from mtl_lessons.exercises.algorithm import (
     EXERCISE_HEADS,
     EXERCISE_HIDDEN,
     EXERCISE_SHARED,
+    SUM_PATH,
     WHY_SUM_GAINS,
     check_delta_mtl,
     check_parameter_count,
     check_why_sum_gains,
     delta_mtl,
     hard_sharing_parameters,
+    task_path_parameters,
 )
 from mtl_lessons.torch import HardSharingNet, count_parameters
 
@@ -96,3 +98,17 @@ def test_why_sum_gains_checker():
     assert "one letter" in str(check_why_sum_gains("E"))
     assert "one letter" in str(check_why_sum_gains(2))
     assert "Not attempted yet" in str(check_why_sum_gains(...))
+    assert f"{SUM_PATH:,}" in str(check_why_sum_gains("A"))
+
+
+def test_the_sum_path_has_the_same_parameters_in_every_model_of_step_5():
+    heads = {"left": 10, "right": 10, "sum": 19}
+    hard = HardSharingNet((8, 16), heads, (64, 64))
+    separate = HardSharingNet((8, 16), heads, (64, 64), shared_layers=0)
+    one_task = HardSharingNet((8, 16), {"sum": 19}, (64, 64))
+    by_hand = (128 + 1) * 64 + (64 + 1) * 64 + (64 + 1) * 19
+    assert SUM_PATH == by_hand == 13_651
+    assert count_parameters(hard.trunk) + count_parameters(hard.heads["sum"]) == SUM_PATH
+    assert count_parameters(separate.trunk) + count_parameters(separate.heads["sum"]) == SUM_PATH
+    assert count_parameters(one_task) == SUM_PATH
+    assert task_path_parameters(10, (32,), 1) == (10 + 1) * 32 + 33

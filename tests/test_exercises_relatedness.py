@@ -7,9 +7,11 @@ import pytest
 from scipy.stats import spearmanr
 
 from mtl_lessons.exercises.relatedness import (
+    check_gradient_cosine,
     check_sharing_prediction,
     check_spearman,
     check_support_scores,
+    cosine_case,
     verdict,
 )
 
@@ -112,3 +114,83 @@ def _no_tolerance(coef, n_relevant):
 def test_support_scores_wrong(function, hint):
     feedback = check_support_scores(function)
     assert not feedback.ok and hint in feedback.message, feedback.message
+
+
+# ---------------------------------------------------------------- exercise 4: the gradient cosine
+
+
+def _cosine_by_hand(model, data):
+    import torch
+
+    x = torch.as_tensor(data.train.x)
+    outputs = model(x)
+    shared = model.shared_parameters()
+    grads = []
+    for task in data.tasks:
+        loss = ((outputs[task] - torch.as_tensor(data.train.y[task])) ** 2).mean()
+        grads.append(torch.cat([g.flatten() for g in torch.autograd.grad(loss, shared, retain_graph=True)]))
+    a, b = (g.double().numpy() for g in grads)
+    return float(a @ b / np.sqrt((a @ a) * (b @ b)))
+
+
+def test_gradient_cosine_right_and_rng_untouched():
+    import torch
+
+    state = torch.random.get_rng_state()
+    assert check_gradient_cosine(_cosine_by_hand)
+    assert torch.equal(state, torch.random.get_rng_state())
+
+
+def test_cosine_case_builds_the_stated_network():
+    model, data = cosine_case(0.5, 2, (8, 4), seed=1)
+    assert data.tasks == ("task1", "task2") and len(data.train) == 40
+    assert len(model.shared_parameters()) == 4  # two shared layers: weights and biases
+
+
+def test_gradient_cosine_unfinished():
+    def stub(model, data):
+        raise NotImplementedError
+
+    assert "Not attempted yet" in str(check_gradient_cosine(stub))
+
+
+def _all_parameters(model, data):
+    import torch
+
+    x = torch.as_tensor(data.train.x)
+    outputs = model(x)
+    params = list(model.parameters())
+    grads = []
+    for task in data.tasks:
+        loss = ((outputs[task] - torch.as_tensor(data.train.y[task])) ** 2).mean()
+        parts = torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True)
+        pairs = zip(params, parts, strict=True)
+        grads.append(torch.cat([(torch.zeros_like(q) if g is None else g).flatten() for q, g in pairs]))
+    return float(grads[0] @ grads[1] / (grads[0].norm() * grads[1].norm()))
+
+
+def _dot(model, data):
+    import torch
+
+    cosine = _cosine_by_hand(model, data)
+    x = torch.as_tensor(data.train.x)
+    outputs = model(x)
+    norms = []
+    for task in data.tasks:
+        loss = ((outputs[task] - torch.as_tensor(data.train.y[task])) ** 2).mean()
+        norms.append(torch.cat([g.flatten() for g in torch.autograd.grad(loss, model.shared_parameters(),
+                                                                       retain_graph=True)]).norm().item())
+    return cosine * norms[0] * norms[1]
+
+
+@pytest.mark.parametrize(("function", "hint"), [
+    (_all_parameters, "all* parameters"),
+    (_dot, "dot product"),
+    (lambda model, data: None, "returned None"),
+    (lambda model, data: "0.5", "the cosine is"),
+    (lambda model, data: [0.1, 0.2], "Return one number"),
+    (lambda model, data: -_cosine_by_hand(model, data), "the cosine is"),
+])
+def test_gradient_cosine_wrong(function, hint):
+    feedback = check_gradient_cosine(function)
+    assert not feedback and hint in str(feedback)

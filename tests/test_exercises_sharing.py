@@ -8,8 +8,10 @@ import pytest
 from mtl_lessons.exercises.sharing import (
     check_choose_depth,
     check_cross_stitch_count,
+    check_cross_stitch_mix,
     check_off_diagonal_share,
     cross_stitch_parameters,
+    stitch_case,
 )
 from mtl_lessons.torch.models import CrossStitchNet, count_parameters
 
@@ -118,3 +120,55 @@ def test_choose_depth_unfinished():
 def test_choose_depth_wrong(function, hint):
     feedback = check_choose_depth(function)
     assert not feedback.ok and hint in feedback.message, feedback.message
+
+
+# ---------------------------------------------------------------- exercise 4: the cross-stitch unit
+
+
+def _mix(activations, stitch):
+    return np.einsum("ij,jnd->ind", stitch, activations)
+
+
+def test_cross_stitch_mix_right_and_rng_untouched():
+    import torch
+
+    state = torch.random.get_rng_state()
+    assert check_cross_stitch_mix(_mix)
+    loops = lambda a, s: np.array([sum(s[i, j] * a[j] for j in range(len(a))) for i in range(len(a))])  # noqa: E731
+    assert check_cross_stitch_mix(loops)
+    assert torch.equal(state, torch.random.get_rng_state())
+
+
+def test_stitch_case_mixes_like_the_network():
+    import torch
+
+    net, x, activations, stitch = stitch_case(3, 4, 5, seed=7)
+    assert activations.shape == (3, 4, 5) and stitch.shape == (3, 3) and not np.allclose(stitch, stitch.T)
+    with torch.no_grad():
+        by_hand = {t: net.outputs[t](torch.as_tensor(_mix(activations, stitch)[i])).squeeze(-1)
+                   for i, t in enumerate(net.tasks)}
+        assert all(torch.allclose(by_hand[t], net(x)[t]) for t in net.tasks)
+    with pytest.raises(ValueError, match="n_tasks"):
+        stitch_case(1, 4, 5, seed=0)
+
+
+def test_cross_stitch_mix_unfinished():
+    def stub(activations, stitch):
+        raise NotImplementedError
+
+    assert "Not attempted yet" in str(check_cross_stitch_mix(stub))
+    assert "Not attempted yet" in str(check_cross_stitch_mix(...))
+
+
+@pytest.mark.parametrize(("function", "hint"), [
+    (lambda a, s: np.einsum("ji,jnd->ind", s, a), "transposed"),
+    (lambda a, s: a, "unchanged"),
+    (lambda a, s: s.sum(axis=1)[:, None, None] * a, "not rescale its own"),
+    (lambda a, s: _mix(a, s)[:, :, :1], "shape"),
+    (lambda a, s: None, "returned None"),
+    (lambda a, s: "mixed", "Return an array"),
+    (lambda a, s: 2 * _mix(a, s), "new column i = sum over j"),
+])
+def test_cross_stitch_mix_wrong(function, hint):
+    feedback = check_cross_stitch_mix(function)
+    assert not feedback and hint in str(feedback)

@@ -9,6 +9,7 @@ from mtl_lessons.data.base import CLASSIFICATION, MultiTaskData, Split, spawn_ge
 from mtl_lessons.data.mnist import mnist_digits
 
 DIGIT_IMAGES = ("sklearn", "mnist")
+DIGIT_POOLS = ("disjoint", "one")
 DIGIT_TASKS = {
     "left": 10,  # the left digit
     "right": 10,  # the right digit
@@ -26,6 +27,7 @@ def digit_pairs(
     tasks: tuple[str, ...] = ("left", "right"),
     seed: int = 0,
     images: str = "sklearn",
+    pools: str = "disjoint",
 ) -> MultiTaskData:
     """Images of two handwritten digits side by side, one task per question.
 
@@ -33,8 +35,10 @@ def digit_pairs(
     pixels). ``images="mnist"``: 5,000 real 28 x 28 MNIST digits (pairs of 28 x 56 pixels; fetched
     at set-up, see :func:`~mtl_lessons.data.mnist.mnist_digits`). The digits are first split into
     disjoint train / validation / test pools, so that no test digit image was seen in training;
-    pairs are then drawn at random within each pool. Pixel values are scaled to [0, 1]. Tasks are
-    chosen from ``DIGIT_TASKS`` (all classification).
+    pairs are then drawn at random within each pool. ``pools="one"`` is the careless split that
+    chapter 2 measures: every split draws its pairs from all the images, so test pairs reuse
+    training images. Pixel values are scaled to [0, 1]. Tasks are chosen from ``DIGIT_TASKS`` (all
+    classification).
     """
     n_train = check_int("n_train", n_train, minimum=1)
     n_val = check_int("n_val", n_val, minimum=1)
@@ -50,6 +54,7 @@ def digit_pairs(
         raise ValueError(f"tasks must not repeat; got {tasks!r}")
 
     check_choice("images", images, DIGIT_IMAGES)
+    check_choice("pools", pools, DIGIT_POOLS)
     if images == "mnist":
         pixels, labels = mnist_digits()
     else:
@@ -60,7 +65,10 @@ def digit_pairs(
     pool_rng, pair_rng = spawn_generators(seed, 2)
     order = pool_rng.permutation(len(labels))
     cut1, cut2 = int(0.6 * len(order)), int(0.75 * len(order))
-    pools = {"train": order[:cut1], "val": order[cut1:cut2], "test": order[cut2:]}
+    if pools == "one":
+        drawn_from = dict.fromkeys(("train", "val", "test"), order)
+    else:
+        drawn_from = {"train": order[:cut1], "val": order[cut1:cut2], "test": order[cut2:]}
 
     def make_split(pool: np.ndarray, n: int) -> Split:
         left = pair_rng.choice(pool, size=n)
@@ -72,11 +80,11 @@ def digit_pairs(
         return Split(x, {t: answers[t] for t in tasks})
 
     return MultiTaskData(
-        train=make_split(pools["train"], n_train),
-        val=make_split(pools["val"], n_val),
-        test=make_split(pools["test"], n_test),
+        train=make_split(drawn_from["train"], n_train),
+        val=make_split(drawn_from["val"], n_val),
+        test=make_split(drawn_from["test"], n_test),
         kinds={t: CLASSIFICATION for t in tasks},
         n_classes={t: DIGIT_TASKS[t] for t in tasks},
-        info={"generator": "digit_pairs", "images": images, "seed": seed,
-              "pool_sizes": {k: len(v) for k, v in pools.items()}},
+        info={"generator": "digit_pairs", "images": images, "seed": seed, "pools": pools,
+              "pool_sizes": {k: len(v) for k, v in drawn_from.items()}},
     )

@@ -82,8 +82,8 @@ def delta_mtl(
 ) -> float:
     """The exercise's answer in the exercise's arguments: :func:`mtl_lessons.metrics.delta_m`, in percent.
 
-    ``100 / T * sum_t s_t (M_mtl,t - M_stl,t) / M_stl,t`` with ``s_t = -1`` for the tasks in
-    ``lower_is_better`` (an error), ``+1`` otherwise (Maninis et al. 2019).
+    ``100 / T * sum_t (-1)^l_t (M_mtl,t - M_stl,t) / M_stl,t`` with ``l_t = 1`` for the tasks in
+    ``lower_is_better`` (an error), ``0`` otherwise (Maninis et al. 2019).
     """
     unknown = set(lower_is_better) - set(mtl)
     if unknown:
@@ -134,6 +134,18 @@ def check_delta_mtl(function: Callable[..., float]) -> Feedback:
 
 # ------------------------------------------------------------------ exercise 3: why does sum gain?
 
+#: The hidden widths of every network of the chapter's experiments (step 5).
+CHAPTER_HIDDEN = (64, 64)
+
+
+def task_path_parameters(input_size: int, hidden: Sequence[int], n_outputs: int) -> int:
+    """Parameters on one task's path from input to output, whether its layers are shared or its own."""
+    return hard_sharing_parameters(input_size, hidden, {"task": n_outputs}, len(hidden))
+
+
+#: The sum task's path in every model of step 5: 13,651 parameters.
+SUM_PATH = task_path_parameters(EXERCISE_INPUT, CHAPTER_HIDDEN, EXERCISE_HEADS["sum"])
+
 WHY_SUM_GAINS = {
     "A": "The hard-sharing model gives the sum task more parameters than a single-task network.",
     "B": "The left and right labels teach the shared layers which digit is on each side, which is "
@@ -143,8 +155,10 @@ WHY_SUM_GAINS = {
 }
 
 _WHY_FEEDBACK = {
-    "A": "hard sharing has fewer parameters in total (step 3), and the sum task's own part of it "
-         "is a single output layer.",
+    "A": f"the sum task's prediction passes through {SUM_PATH:,} parameters in every model of step 5: "
+         "hard sharing's trunk and sum head, the sum network inside the separate model and the one-task "
+         "network have the same layers on that path. Sharing gives the sum no more parameters; it trains "
+         "the same number with the left and right labels as well.",
     "B": "a sum label such as 9 fits ten different pairs of digits, so it teaches the network far "
          "less about each digit than the left and right labels do, on the same images.",
     "C": "every model is scored on the same test pairs of the same seed.",

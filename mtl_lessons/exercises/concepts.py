@@ -61,7 +61,8 @@ def check_parameter_counts(
 
 _READINGS = {
     "a": "No: the control contradicts it. The same shared model, with task 2 at its natural scale, "
-         "did about as well as task 1 alone on average, so its size is not what hurt.",
+         "left task 1 about where it was alone on average (worse in most runs, but by far less than "
+         "the loud task did), so its size is not what hurt.",
     "b": "",
     "c": "No: task 1's labels do not depend on p at all (its direction is u1 whatever p is); only "
          "task 2 changes, and only the model that shares a trunk with it got worse.",

@@ -116,3 +116,69 @@ def check_support_scores(function: Callable) -> Feedback:
                                "the mean over tasks.")
     return Feedback(True, "precision: how many selected inputs are relevant; recall: how many relevant "
                           "inputs were selected.")
+
+
+# ---------------------------------------------------------------- exercise 4: the gradient cosine
+
+#: (relatedness p, shared layers, hidden widths, seed) of the networks the checker builds
+_COSINE_CASES = ((0.9, 1, (16,), 0), (0.0, 2, (16, 8), 1), (-0.5, 3, (8, 8, 8), 2), (0.5, 1, (4, 4), 3))
+
+
+def cosine_case(p: float, shared_layers: int, hidden: tuple[int, ...], seed: int) -> tuple:
+    """Two related regression tasks and an untrained ``HardSharingNet`` for them (global RNG untouched)."""
+    import torch
+
+    from mtl_lessons.data import related_tasks
+    from mtl_lessons.torch.models import HardSharingNet
+
+    data = related_tasks(n_train=40, p=p, dim=6, n_val=5, n_test=5, seed=seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = HardSharingNet(data.input_shape, data.output_sizes(), hidden, shared_layers=shared_layers)
+    return model, data
+
+
+def _flat_gradients(model, data, parameters) -> list:
+    import torch
+
+    x = torch.as_tensor(data.train.x)
+    outputs = model(x)
+    flat = []
+    for task in data.tasks:
+        loss = torch.mean((outputs[task] - torch.as_tensor(data.train.y[task])) ** 2)
+        grads = torch.autograd.grad(loss, parameters, retain_graph=True, allow_unused=True)
+        flat.append(torch.cat([(torch.zeros_like(p) if g is None else g).flatten()
+                               for p, g in zip(parameters, grads, strict=True)]))
+    return flat
+
+
+@checker
+def check_gradient_cosine(function: Callable) -> Feedback:
+    """Exercise 4: ``function(model, data)`` is the cosine of the two tasks' shared-parameter gradients."""
+    from mtl_lessons.torch import gradient_cosine
+
+    for p, depth, hidden, seed in _COSINE_CASES:
+        model, data = cosine_case(p, depth, hidden, seed)
+        expected = float(gradient_cosine(model, data)[0, 1])
+        got = function(model, data)
+        if got is None:
+            return Feedback(False, "Your function returned None: return the cosine as a number.")
+        try:
+            value = float(got)
+        except (TypeError, ValueError):
+            return Feedback(False, f"Return one number, the cosine; got {got!r}.")
+        if abs(value - expected) <= 1e-5:
+            continue
+        case = f"For p = {p} and {depth} shared layer(s) of {hidden}"
+        g1, g2 = _flat_gradients(model, data, list(model.parameters()))
+        if abs(value - float(g1 @ g2 / (g1.norm() * g2.norm()))) <= 1e-5:
+            return Feedback(False, f"{case} you return the cosine over *all* parameters: the heads' "
+                                   "gradients are zero for the other task and dilute it. Use "
+                                   "model.shared_parameters() only.")
+        s1, s2 = _flat_gradients(model, data, list(model.shared_parameters()))
+        if abs(value - float(s1 @ s2)) <= 1e-5 * max(1.0, abs(float(s1 @ s2))):
+            return Feedback(False, f"{case} you return the dot product: divide by both gradients' norms.")
+        return Feedback(False, f"{case} the cosine is {expected:+.5f}; yours is {value:+.5f}. One loss per "
+                               "task (mean squared error on the training split), its gradient on the "
+                               "shared parameters, flattened, then the cosine of the two vectors.")
+    return Feedback(True, "the same cosine as the package's gradient_cosine on every test network.")

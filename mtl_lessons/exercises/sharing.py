@@ -128,3 +128,71 @@ def check_choose_depth(function: Callable) -> Feedback:
                                "average the validation MSE over seeds and tasks, then take the argmin.")
     return Feedback(True, "the depth with the lowest validation error averaged over seeds and tasks; "
                           "the test split stays untouched until the end.")
+
+
+# ---------------------------------------------------------------- exercise 4: the cross-stitch unit
+
+#: (tasks, examples, hidden width, seed) of the networks the checker builds
+_STITCH_CASES = ((2, 5, 3, 0), (3, 4, 6, 1), (2, 1, 8, 2), (4, 3, 2, 3))
+
+
+def stitch_case(n_tasks: int, n_examples: int, width: int, seed: int) -> tuple:
+    """A one-layer ``CrossStitchNet`` (float64) with a random, non-symmetric stitch matrix, and an input.
+
+    Returns ``(net, x, activations, stitch)``: the columns' activations before the unit, shape
+    ``(T, n, width)``, as NumPy, with the unit's matrix. The global random state is left untouched.
+    """
+    import torch
+
+    from mtl_lessons.torch.models import CrossStitchNet
+
+    n_tasks = check_int("n_tasks", n_tasks, minimum=2)
+    generator = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = CrossStitchNet(5, {f"task{k + 1}": 1 for k in range(n_tasks)}, hidden=(width,)).double()
+    stitch = 2.0 * torch.rand((n_tasks, n_tasks), generator=generator, dtype=torch.float64) - 0.5
+    n_examples = check_int("n_examples", n_examples, minimum=1)
+    x = torch.randn((n_examples, 5), generator=generator, dtype=torch.float64)
+    with torch.no_grad():
+        net.stitches[0].copy_(stitch)
+        activations = torch.stack([torch.relu(layer(x)) for layer in net.layers[0]])
+    return net, x, activations.numpy(), stitch.numpy()
+
+
+@checker
+def check_cross_stitch_mix(function: Callable) -> Feedback:
+    """Exercise 4: ``function(activations, stitch)`` mixes the columns as ``CrossStitchNet`` does."""
+    import torch
+
+    for n_tasks, n_examples, width, seed in _STITCH_CASES:
+        net, x, activations, stitch = stitch_case(n_tasks, n_examples, width, seed)
+        got = function(activations.copy(), stitch.copy())
+        if got is None:
+            return Feedback(False, "Your function returned None: return the mixed activations.")
+        try:
+            mixed = np.asarray(got, dtype=float)
+        except (TypeError, ValueError):
+            return Feedback(False, f"Return an array of shape (T, n, d); got {type(got).__name__}.")
+        if mixed.shape != activations.shape:
+            return Feedback(False, f"For {n_tasks} columns of {n_examples} examples and {width} units the "
+                                   f"mixed activations have shape {activations.shape}; yours "
+                                   f"{mixed.shape}.")
+        with torch.no_grad():
+            wanted = net(x)
+            yours = {name: net.squeeze(name, net.outputs[name](torch.as_tensor(mixed[i])))
+                     for i, name in enumerate(net.tasks)}
+        if all(torch.allclose(yours[t], wanted[t], atol=1e-9) for t in net.tasks):
+            continue
+        if np.allclose(mixed, activations):
+            return Feedback(False, "You returned the activations unchanged: that is A = I, separate "
+                                   "networks. Mix them with the stitch matrix.")
+        if np.allclose(mixed, np.einsum("ji,jnd->ind", stitch, activations)):
+            return Feedback(False, "You mixed with the transposed matrix: column i's new activation is "
+                                   "sum over j of A[i, j] times column j, so row i of A holds its weights.")
+        if np.allclose(mixed, stitch.sum(axis=1)[:, None, None] * activations):
+            return Feedback(False, "Each new column must mix *all* columns, not rescale its own.")
+        return Feedback(False, f"With {n_tasks} columns the network's outputs differ from those your mixed "
+                               "activations give: new column i = sum over j of A[i, j] * column j.")
+    return Feedback(True, "your mixing gives CrossStitchNet's own outputs on every test network: row i "
+                          "of A holds the weights with which task i's column reads all the columns.")
