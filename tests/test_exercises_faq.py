@@ -6,13 +6,14 @@ import numpy as np
 
 from mtl_lessons.exercises import NOT_ANSWERED
 from mtl_lessons.exercises.faq import (
-    FOLD_MSE,
-    TRAIN_VARIANCE,
-    check_cv_choice,
+    _ONE_SE_CASES,
+    _STOP_CASES,
     check_leaky_steps,
-    check_start_from,
+    check_one_se_choice,
+    check_stop_epochs,
     check_transfer_or_joint,
-    cv_reference,
+    one_se_reference,
+    stop_reference,
 )
 
 RIGHT = {"s1": "frozen trunk", "s2": "fine-tune all", "s3": "joint", "s4": "single-task"}
@@ -47,37 +48,58 @@ def test_every_wrong_option_has_its_own_hint():
     assert len(messages) == 12
 
 
-# ---------------------------------------------------------------- exercise 2: a CV choice by hand
+# ---------------------------------------------------------------- exercise 2: the one-standard-error rule
 
 
-def test_the_table_separates_the_typical_mistakes():
-    normalised = FOLD_MSE / TRAIN_VARIANCE
-    assert cv_reference(FOLD_MSE, TRAIN_VARIANCE) == 2
-    assert int(FOLD_MSE.mean(axis=(1, 2)).argmin()) == 0           # raw units: task 2 decides
-    assert int(normalised.mean(axis=2).min(axis=1).argmin()) == 3  # the lucky fold
-    assert np.all(FOLD_MSE > 0) and TRAIN_VARIANCE.shape == (5, 2)
+def one_se_by_hand(scores):
+    """The rule written from Hastie et al.'s description, with a loop instead of array operations."""
+    k = len(scores[0])
+    means = [sum(row) / k for row in scores]
+    best = means.index(min(means))
+    sd = (sum((v - means[best]) ** 2 for v in scores[best]) / k) ** 0.5
+    return max(d for d, m in enumerate(means) if m <= means[best] + sd / k ** 0.5)
 
 
-def test_cv_choice_right_wrong_and_unfinished():
-    def right(mse, variance):
-        return int(np.argmin((mse / variance).mean(axis=(1, 2))))
+def test_one_se_reference_matches_a_hand_written_rule():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        scores = rng.uniform(0.3, 0.7, size=(4, 5))
+        assert one_se_reference(scores) == one_se_by_hand(scores.tolist())
+    for scores, _ in _ONE_SE_CASES:
+        assert one_se_reference(scores) == one_se_by_hand(scores.tolist())
 
-    assert check_cv_choice(right).ok
 
-    def unfinished(mse, variance):
+def test_one_se_choice_right_wrong_and_unfinished():
+    assert check_one_se_choice(lambda s: one_se_by_hand(np.asarray(s).tolist())).ok
+
+    def unfinished(scores):
         raise NotImplementedError
 
-    assert NOT_ANSWERED.message == check_cv_choice(unfinished).message
-    raw = check_cv_choice(lambda m, v: int(m.mean(axis=(1, 2)).argmin()))
-    assert not raw.ok and "units" in raw.message
-    lucky = check_cv_choice(lambda m, v: int((m / v).mean(axis=2).min(axis=1).argmin()))
-    assert not lucky.ok and "best fold" in lucky.message
-    array = check_cv_choice(lambda m, v: (m / v).mean(axis=(1, 2)))
-    assert not array.ok and "argmin" in array.message
-    constant = check_cv_choice(lambda m, v: 2)
-    assert not constant.ok and "another table" in constant.message
-    assert "raised" in check_cv_choice(lambda m, v: 1 / 0).message
-    assert "Return one depth" in check_cv_choice(lambda m, v: "two").message
+    assert NOT_ANSWERED.message == check_one_se_choice(unfinished).message
+    assert NOT_ANSWERED.message == check_one_se_choice(lambda s: None).message
+    plain = check_one_se_choice(lambda s: int(s.mean(axis=1).argmin()))
+    assert not plain.ok and "plain cross-validation" in plain.message
+
+    def with_sd(s):
+        mean = s.mean(axis=1)
+        return int(np.flatnonzero(mean <= mean.min() + s[mean.argmin()].std()).max())
+
+    assert "standard deviation" in check_one_se_choice(with_sd).message
+
+    def least_shared(s):
+        mean = s.mean(axis=1)
+        return int(np.flatnonzero(mean <= mean.min() + s[mean.argmin()].std() / np.sqrt(s.shape[1])).min())
+
+    assert "most shared" in check_one_se_choice(least_shared).message
+
+    def own_error(s):
+        mean = s.mean(axis=1)
+        return int(np.flatnonzero(mean - s.std(axis=1) / np.sqrt(s.shape[1]) <= mean.min()).max())
+
+    assert "its own standard error" in check_one_se_choice(own_error).message
+    assert "an array" in check_one_se_choice(lambda s: s.mean(axis=1)).message
+    assert "Return one depth" in check_one_se_choice(lambda s: "two").message
+    assert "raised" in check_one_se_choice(lambda s: 1 / 0).message
 
 
 # ---------------------------------------------------------------- exercise 3: spot the leak
@@ -95,59 +117,66 @@ def test_leaky_steps_right_wrong_and_unfinished():
     assert "set of step numbers" in check_leaky_steps(3).message
 
 
-# ---------------------------------------------------------------- exercise 4: start from a trunk
+# ---------------------------------------------------------------- exercise 4: when to stop
 
 
-def right_start(pretrained, model, freeze):
-    model.trunk.load_state_dict(pretrained.trunk.state_dict())
-    for parameter in model.trunk.parameters():
-        parameter.requires_grad_(not freeze)
-    return model
+def stop_by_hand(errors, patience):
+    """The rule with plain lists: count each task's evaluations without a new best."""
+    tasks = len(errors[0])
+    best_value, best_index, waiting = [float("inf")] * tasks, [0] * tasks, [0] * tasks
+    for e, row in enumerate(errors):
+        for t in range(tasks):
+            if row[t] < best_value[t]:
+                best_value[t], best_index[t], waiting[t] = row[t], e, 0
+            else:
+                waiting[t] += 1
+        if all(w >= patience for w in waiting):
+            return e, best_index
+    return len(errors) - 1, best_index
 
 
-def test_start_from_right_wrong_and_unfinished():
-    assert check_start_from(right_start).ok
+def test_stop_reference_matches_a_hand_written_rule():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        errors = rng.uniform(0.0, 1.0, size=(12, 3)).cumsum(axis=0)[::-1] / 10 + rng.uniform(0, 0.3, (12, 3))
+        for patience in (1, 2, 4):
+            assert stop_reference(errors, patience) == stop_by_hand(errors.tolist(), patience)
+    assert stop_reference(_STOP_CASES[0][0], 2) == (7, [5, 3])
 
-    def unfinished(pretrained, model, freeze):
+
+def test_stop_epochs_right_wrong_and_unfinished():
+    assert check_stop_epochs(lambda e, p: stop_by_hand(np.asarray(e).tolist(), p)).ok
+
+    def unfinished(errors, patience):
         raise NotImplementedError
 
-    assert NOT_ANSWERED.message == check_start_from(unfinished).message
+    assert NOT_ANSWERED.message == check_stop_epochs(unfinished).message
 
-    def shares(pretrained, model, freeze):
-        model.trunk = pretrained.trunk
-        return model
+    def any_task(errors, patience):
+        best, waiting = errors[0].copy(), np.zeros(errors.shape[1])
+        for e, row in enumerate(errors[1:], start=1):
+            waiting = np.where(row < best, 0, waiting + 1)
+            best = np.minimum(best, row)
+            if waiting.max() >= patience:
+                return e, [int(i) for i in errors[: e + 1].argmin(axis=0)]
+        return len(errors) - 1, [int(i) for i in errors.argmin(axis=0)]
 
-    assert "shares its trunk" in check_start_from(shares).message
+    assert "one task stalls" in check_stop_epochs(any_task).message
 
-    def never_freezes(pretrained, model, freeze):
-        model.trunk.load_state_dict(pretrained.trunk.state_dict())
-        return model
+    def on_the_sum(errors, patience):
+        stop = stop_by_hand(errors.sum(axis=1, keepdims=True).tolist(), patience)[0]
+        return stop, [int(i) for i in errors[: stop + 1].argmin(axis=0)]
 
-    assert "requires_grad=False" in check_start_from(never_freezes).message
+    assert "sum of the tasks" in check_stop_epochs(on_the_sum).message
 
-    def always_freezes(pretrained, model, freeze):
-        return right_start(pretrained, model, True)
+    def peeking(errors, patience):
+        return stop_by_hand(errors.tolist(), patience)[0], [int(i) for i in errors.argmin(axis=0)]
 
-    assert "stay trainable" in check_start_from(always_freezes).message
+    assert "never run" in check_stop_epochs(peeking).message
 
-    def freezes_the_source(pretrained, model, freeze):
-        model.trunk.load_state_dict(pretrained.trunk.state_dict())
-        for parameter in pretrained.trunk.parameters():
-            parameter.requires_grad_(not freeze)
-        return model
+    def one_late(errors, patience):
+        return stop_by_hand(errors.tolist(), patience + 1)
 
-    assert "pre-trained network was changed" in check_start_from(freezes_the_source).message
-
-    def forgets_to_return(pretrained, model, freeze):
-        right_start(pretrained, model, freeze)
-
-    assert "returned None" in check_start_from(forgets_to_return).message
-
-    def freezes_everything(pretrained, model, freeze):
-        right_start(pretrained, model, freeze)
-        for parameter in model.heads.parameters():
-            parameter.requires_grad_(not freeze)
-        return model
-
-    assert "head must stay trainable" in check_start_from(freezes_everything).message
-    assert "raised" in check_start_from(lambda p, m, f: m.load_state_dict(p.state_dict())).message
+    assert "later than the rule" in check_stop_epochs(one_late).message
+    assert "pair (stop, best)" in check_stop_epochs(lambda e, p: 3).message
+    assert "raised" in check_stop_epochs(lambda e, p: 1 / 0).message

@@ -4,61 +4,79 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
+import torch.nn.functional as F  # noqa: N812
 
+from mtl_lessons.data.base import MISSING_CLASS
 from mtl_lessons.data.tagging import tagged_sentences
 from mtl_lessons.exercises.tagging import (
     F1_PREDICTED,
     F1_TRUE,
     check_all_o_baseline,
     check_auxiliary_plan,
-    check_bio_spans,
     check_entity_f1_by_hand,
+    check_masked_tag_loss,
 )
-from mtl_lessons.metrics import bio_spans, entity_f1
+from mtl_lessons.metrics import entity_f1
 
-# ---------------------------------------------------------------- exercise 1: spans
-
-
-def right_spans(tags):
-    spans, current = [], None
-    for k, tag in enumerate(tags):
-        prefix, _, kind = tag.partition("-")
-        if prefix == "I" and current and current[0] == kind and current[2] == k - 1:
-            current[2] = k
-            continue
-        if current:
-            spans.append(tuple(current))
-            current = None
-        if prefix in ("B", "I"):
-            current = [kind, k, k]
-    return spans + ([tuple(current)] if current else [])
+# ---------------------------------------------------------------- exercise 1: masked token loss
 
 
-def strict_spans(tags):
-    """A common mistake: ignore an I- tag that does not follow its entity."""
-    spans = []
-    for kind, start, end in right_spans(tags):
-        if tags[start].startswith("B-"):
-            spans.append((kind, start, end))
-    return spans
+def right_loss(logits, tags, labelled, pad_tag):
+    counted = labelled[:, None] & (tags != pad_tag)
+    return F.cross_entropy(logits, torch.where(counted, tags, MISSING_CLASS), ignore_index=MISSING_CLASS)
 
 
-def test_spans_right_wrong_and_unfinished():
-    assert check_bio_spans(right_spans).ok
-    assert check_bio_spans(bio_spans).ok
+def loop_loss(logits, tags, labelled, pad_tag):
+    """The same loss, written as a plain loop over the counted tokens."""
+    total, count = 0.0, 0
+    for i in range(tags.shape[0]):
+        for k in range(tags.shape[1]):
+            if labelled[i] and tags[i, k] != pad_tag:
+                total = total - torch.log_softmax(logits[i, :, k], dim=0)[tags[i, k]]
+                count += 1
+    return total / count
 
-    def unfinished(tags):
+
+def test_masked_tag_loss_right_wrong_and_unfinished():
+    assert check_masked_tag_loss(right_loss).ok
+    assert check_masked_tag_loss(loop_loss).ok
+
+    def stub(logits, tags, labelled, pad_tag):
         raise NotImplementedError
 
-    assert "Not attempted yet" in check_bio_spans(unfinished).message
-    exclusive = check_bio_spans(lambda tags: [(k, s, e + 1) for k, s, e in right_spans(tags)])
-    assert not exclusive.ok and "inclusive" in exclusive.message
-    prefixed = check_bio_spans(lambda tags: [("B-" + k, s, e) for k, s, e in right_spans(tags)])
-    assert not prefixed.ok and "without its prefix" in prefixed.message
-    strict = check_bio_spans(strict_spans)
-    assert not strict.ok and "I- tag" in strict.message
-    assert "(type, start, end)" in check_bio_spans(lambda tags: "PER 0 1").message
-    assert "raised" in check_bio_spans(lambda tags: 1 / 0).message
+    assert "Not attempted yet" in str(check_masked_tag_loss(stub))
+    assert "Not attempted yet" in str(check_masked_tag_loss(lambda *args: None))
+    with_pads = check_masked_tag_loss(lambda z, t, m, p: F.cross_entropy(z[m], t[m]))
+    assert not with_pads.ok and "pads" in with_pads.message
+    everyone = check_masked_tag_loss(lambda z, t, m, p: F.cross_entropy(z, t, ignore_index=p))
+    assert not everyone.ok and "carry no tags" in everyone.message
+
+    def per_sentence(logits, tags, labelled, pad_tag):
+        rows = [F.cross_entropy(logits[i][:, tags[i] != pad_tag].T, tags[i][tags[i] != pad_tag])
+                for i in range(len(tags)) if labelled[i]]
+        return torch.stack(rows).mean()
+
+    assert "short sentence" in check_masked_tag_loss(per_sentence).message
+
+    def over_all(logits, tags, labelled, pad_tag):
+        counted = labelled[:, None] & (tags != pad_tag)
+        return (F.cross_entropy(logits, tags, reduction="none") * counted).sum() / counted.numel()
+
+    assert "every position" in check_masked_tag_loss(over_all).message
+    assert "scalar tensor" in check_masked_tag_loss(lambda *args: 1.0).message
+    assert "no gradient" in check_masked_tag_loss(lambda z, t, m, p: right_loss(z, t, m, p).detach()).message
+    assert "raised" in check_masked_tag_loss(lambda *args: 1 / 0).message
+
+
+def test_masked_tag_loss_reference_against_the_package_loss():
+    from mtl_lessons.exercises.tagging import _masked_tag_batch, _reference_masked_tag_loss
+    from mtl_lessons.torch.losses import task_loss
+
+    logits, tags, labelled = _masked_tag_batch(3, 6, 8, 5, [1, 4])
+    counted = labelled[:, None] & (tags != 0)
+    package = task_loss(logits, torch.where(counted, tags, MISSING_CLASS), "classification")
+    assert abs(package.item() - _reference_masked_tag_loss(logits, tags, labelled, 0)) < 1e-10
 
 
 # ---------------------------------------------------------------- exercise 2: F1 by hand

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-import torch.nn.functional as F  # noqa: N812
+import torch
 
 from mtl_lessons.exercises.tools import (
     LOSS_WEIGHT_VARIANCES,
     TOOL_ANSWERS,
-    check_jd_step,
+    _imtl_g_reference,
+    check_imtl_g,
     check_loss_weights,
     check_support_counts,
     check_tool_choices,
@@ -96,61 +97,43 @@ def test_support_counts_right_wrong_and_unfinished():
     assert check_support_counts(lambda c: tuple(np.int64(v) for v in right_counts(c))).ok
 
 
-# ---------------------------------------------------------------- exercise 4: a torchjd step
+# ---------------------------------------------------------------- exercise 4: IMTL-G
 
 
-def right_step(model, optimizer, x, y, aggregator):
-    from torchjd.autojac import jac_to_grad, mtl_backward
-
-    features = model.trunk(x)
-    losses = [F.mse_loss(head(features).squeeze(-1), y[t]) for t, head in model.heads.items()]
-    optimizer.zero_grad()
-    mtl_backward(losses, features=features)
-    jac_to_grad(list(model.trunk.parameters()), aggregator)
-    optimizer.step()
-
-
-def summed_step(model, optimizer, x, y, aggregator):
-    outputs = model(x)
-    loss = sum(F.mse_loss(outputs[t], y[t]) for t in y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
+def imtl_g_by_hand(jacobian):
+    """IMTL-G from its definition (Liu et al., 2021), in NumPy: equal projections on the unit
+    gradients, weights that add up to 1; independent of torchjd's Gramian-based code."""
+    j = np.asarray(jacobian, dtype=float)
+    unit = j / np.linalg.norm(j, axis=1, keepdims=True)
+    # unknowns: the T weights; equations: (d . u_1) = (d . u_t) for t > 1, and sum of weights = 1
+    rows = [(unit[0] - unit[t]) @ j.T for t in range(1, len(j))] + [np.ones(len(j))]
+    rhs = np.zeros(len(j))
+    rhs[-1] = 1.0
+    weights = np.linalg.solve(np.array(rows), rhs)
+    return torch.as_tensor(weights @ j)
 
 
-def without_jac_to_grad(model, optimizer, x, y, aggregator):
-    from torchjd.autojac import mtl_backward
+def test_imtl_g_right_wrong_and_unfinished():
+    assert check_imtl_g(imtl_g_by_hand).ok
 
-    features = model.trunk(x)
-    losses = [F.mse_loss(head(features).squeeze(-1), y[t]) for t, head in model.heads.items()]
-    optimizer.zero_grad()
-    mtl_backward(losses, features=features)
-    optimizer.step()
-
-
-def every_parameter(model, optimizer, x, y, aggregator):
-    from torchjd.autojac import backward, jac_to_grad
-
-    outputs = model(x)
-    optimizer.zero_grad()
-    backward([F.mse_loss(outputs[t], y[t]) for t in y])
-    jac_to_grad(list(model.parameters()), aggregator)
-    optimizer.step()
-
-
-def test_jd_step_right_wrong_and_unfinished():
-    import torch
-
-    before = torch.random.get_rng_state()
-    assert check_jd_step(right_step).ok
-    assert torch.equal(before, torch.random.get_rng_state())  # the checker leaves the caller's stream alone
-
-    def stub(model, optimizer, x, y, aggregator):
+    def stub(jacobian):
         raise NotImplementedError
 
-    assert "Not attempted yet" in str(check_jd_step(stub))
-    assert "plain back-propagation" in check_jd_step(summed_step).message
-    assert "trunk did not" in check_jd_step(without_jac_to_grad).message
-    assert "every parameter" in check_jd_step(every_parameter).message
-    assert "No parameter changed" in check_jd_step(lambda *args: None).message
-    assert "raised" in check_jd_step(lambda *args: 1 / 0).message
+    assert "Not attempted yet" in str(check_imtl_g(stub))
+    assert "Not attempted yet" in str(check_imtl_g(lambda jacobian: None))
+    assert "mean of the gradients" in check_imtl_g(lambda j: j.mean(dim=0)).message
+    assert "sum of the gradients" in check_imtl_g(lambda j: j.sum(dim=0)).message
+    assert "add up to 1" in check_imtl_g(lambda j: 3.0 * imtl_g_by_hand(j)).message
+    assert "one per parameter" in check_imtl_g(lambda j: j).message
+    assert "should all be equal" in check_imtl_g(lambda j: j[0]).message
+    assert "raised" in check_imtl_g(lambda j: 1 / 0).message
+
+
+def test_imtl_g_reference_has_its_defining_property():
+    rng = np.random.default_rng(0)
+    for tasks in (2, 3, 4):
+        jacobian = torch.as_tensor(rng.normal(size=(tasks, 6)))
+        update = _imtl_g_reference(jacobian).double()
+        assert torch.allclose(update, imtl_g_by_hand(jacobian), atol=1e-8)
+        projections = (jacobian @ update) / jacobian.norm(dim=1)
+        assert torch.allclose(projections, projections[0].expand_as(projections), atol=1e-8)

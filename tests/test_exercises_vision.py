@@ -75,3 +75,43 @@ def test_dense_plan():
         assert not feedback.ok and feedback.message
     assert "one letter" in check_dense_plan("e").message
     assert "Not" in str(check_dense_plan(None))
+
+
+# ---------------------------------------------------------------- exercise 4: one shared layer
+
+
+def test_one_shared_layer_right_wrong_and_unfinished():
+    from mtl_lessons.exercises.vision import check_one_shared_layer, one_shared_layer_accuracy
+
+    measured = one_shared_layer_accuracy()
+    two = measured + np.array([-0.05, -0.05, 0.0])  # digits lost 5 points more with two layers; sum unchanged
+    right = check_one_shared_layer({"digits": "less loss", "sum": "same"}, measured, two)
+    assert right.ok and "so was your prediction" in right.message
+    other = check_one_shared_layer({"digits": "more loss", "sum": "more gain"}, measured, two)
+    assert other.ok and "was not" in other.message and "'less loss'" in other.message
+    assert "Not attempted yet" in str(check_one_shared_layer(..., measured, two))
+    assert "Not attempted yet" in str(check_one_shared_layer({"digits": "same", "sum": "same"}, ..., two))
+    wrong = check_one_shared_layer({"digits": "same", "sum": "same"}, measured + 0.01, two)
+    assert not wrong.ok and "differ from a rerun" in wrong.message
+    percent = check_one_shared_layer({"digits": "same", "sum": "same"}, 100 * measured, two)
+    assert "percentages" in percent.message
+    assert "three accuracies" in check_one_shared_layer({"digits": "same", "sum": "same"}, [0.5], two).message
+    assert "one of" in check_one_shared_layer({"digits": "better", "sum": "same"}, measured, two).message
+    assert "keys" in check_one_shared_layer("less loss", measured, two).message
+
+
+def test_one_shared_layer_matches_the_hard_sharing_net_by_hand():
+    """An independent rerun of one seed, written out, equals the reference's first seed."""
+    from mtl_lessons import set_seed
+    from mtl_lessons.data import digit_pairs
+    from mtl_lessons.exercises.vision import one_shared_layer_accuracy
+    from mtl_lessons.torch import HardSharingNet, fit
+
+    data = digit_pairs(n_train=800, n_val=300, n_test=1000, tasks=("left", "right", "sum"), seed=0)
+    data = data.with_train_size(100)
+    set_seed(0)
+    model = HardSharingNet(data.input_shape, data.output_sizes(), (64, 64), 1)
+    best = fit(model, data, epochs=100, batch_size=None, lr=1e-2, eval_every=5, eval_splits=("val", "test"),
+               seed=0, progress=False).best()
+    by_hand = np.array([best.test[t] for t in ("left", "right", "sum")])
+    assert np.allclose(one_shared_layer_accuracy(seeds=(0,)), by_hand)

@@ -1,4 +1,5 @@
-"""Checkers for the exercises of the FAQ chapter: transfer or joint training, cross-validation, leakage.
+"""Checkers for the exercises of the FAQ chapter: transfer or joint, the one-standard-error rule, leakage,
+and when to stop a shared model whose tasks keep their own best epoch.
 
 Each returns a :class:`~mtl_lessons.exercises.Feedback` that says what is wrong, never crashes on
 an unfinished stub, and accepts every correct answer.
@@ -63,70 +64,83 @@ def check_transfer_or_joint(choices: object) -> Feedback:
                           "train jointly; unrelated tasks with plenty of data: train alone.")
 
 
-# Exercise 2: a cross-validation choice by hand --------------------------------------------------
+# Exercise 2: the one-standard-error rule over folds --------------------------------------------
 
 DEPTHS = (0, 1, 2, 3)
+_UNIT = np.array([-1.5, -0.5, 0.0, 0.5, 1.5]) / np.array([-1.5, -0.5, 0.0, 0.5, 1.5]).std()  # mean 0, sd 1
 
 
-def _fold_table() -> tuple[np.ndarray, np.ndarray]:
-    """Held-out MSE (depths, folds, tasks) and training-fold variances (folds, tasks) for exercise 2.
+def _fold_scores(means: list[float], spreads: list[float]) -> np.ndarray:
+    """Per-fold criteria ``(depths, folds)`` with the given means and fold standard deviations."""
+    return np.round(np.array(means)[:, None] + np.array(spreads)[:, None] * _UNIT[None, :], 6)
 
-    Normalised, depth 2 has the lowest mean; in raw units task 2 (variance about 100) favours depth
-    0; and depth 3 has one lucky fold, the lowest of all.
+
+_ONE_SE_CASES = [  # (fold scores, what the case tests)
+    (_fold_scores([0.50, 0.48, 0.47, 0.49], [0.06, 0.05, 0.05, 0.06]),
+     "depths within one standard error of the best, the most shared one the cheapest"),
+    (_fold_scores([0.60, 0.52, 0.50, 0.54], [0.05, 0.05, 0.05, 0.05]),
+     "a depth within one standard deviation but not within one standard error"),
+    (_fold_scores([0.70, 0.60, 0.50, 0.56], [0.02, 0.02, 0.02, 0.20]),
+     "a candidate whose own spread is large"),
+    (_fold_scores([0.40, 0.55, 0.60, 0.65], [0.03, 0.03, 0.03, 0.03]),
+     "a best depth that no other depth comes near"),
+]
+
+
+def one_se_reference(fold_scores: np.ndarray) -> int:
+    """The most shared depth whose mean criterion is within one standard error of the lowest mean.
+
+    The standard error is the best depth's standard deviation over the folds (NumPy's default,
+    as ``SharingCV.cv_fold_spread``) divided by the square root of the number of folds.
     """
-    rng = np.random.default_rng(16)
-    normalised_mean = np.array([[0.30, 0.20], [0.26, 0.24], [0.20, 0.22], [0.27, 0.25]])  # (depths, tasks)
-    jitter = rng.normal(0.0, 0.02, size=(4, 5, 2))
-    jitter -= jitter.mean(axis=1, keepdims=True)  # keep each depth's mean over folds exact
-    normalised = normalised_mean[:, None, :] + jitter
-    normalised[3, 2] -= 0.16   # depth 3's lucky fold
-    normalised[3, :2] += 0.08  # ... paid for by two unlucky ones, so its mean stays
-    variance = np.stack([rng.uniform(0.9, 1.1, 5), rng.uniform(90.0, 110.0, 5)], axis=1)  # (folds, tasks)
-    return np.round(normalised * variance, 4), np.round(variance, 3)
-
-
-FOLD_MSE, TRAIN_VARIANCE = _fold_table()
-
-
-def cv_reference(fold_mse: np.ndarray, train_variance: np.ndarray) -> int:
-    """The depth with the lowest mean over folds and tasks of MSE / training-fold variance."""
-    return int(np.argmin((np.asarray(fold_mse) / np.asarray(train_variance)).mean(axis=(1, 2))))
+    scores = np.asarray(fold_scores, dtype=float)
+    mean = scores.mean(axis=1)
+    best = int(mean.argmin())
+    standard_error = scores[best].std() / np.sqrt(scores.shape[1])
+    return int(np.flatnonzero(mean <= mean[best] + standard_error).max())
 
 
 @checker
-def check_cv_choice(function: Callable) -> Feedback:
-    """Exercise 2: ``function(fold_mse, train_variance)`` returns the depth chosen by cross-validation."""
-    value = function(FOLD_MSE.copy(), TRAIN_VARIANCE.copy())
-    if isinstance(value, np.ndarray) and value.size > 1:
-        return Feedback(False, f"Return one depth (an int), not the criterion of every depth "
-                               f"({value.shape}); take the argmin.")
-    try:
-        depth = int(value)
-    except (TypeError, ValueError):
-        return Feedback(False, f"Return one depth, an int from 0 to 3; got {value!r}.")
-    expected = cv_reference(FOLD_MSE, TRAIN_VARIANCE)
-    if depth != expected:
-        raw = int(FOLD_MSE.mean(axis=(1, 2)).argmin())
-        lucky = int((FOLD_MSE / TRAIN_VARIANCE).mean(axis=2).min(axis=1).argmin())
-        if depth == raw:
-            return Feedback(False, f"Depth {depth} is what the raw MSE picks: task 2's targets are in units "
-                                   "about 100 times larger, so without dividing by the variances it decides "
-                                   "alone.")
-        if depth == lucky:
-            return Feedback(False, f"Depth {depth} has the single best fold, but its other folds are poor: "
-                                   "average over folds instead of taking each depth's best one.")
-        return Feedback(False, f"Got depth {depth}. Divide FOLD_MSE by TRAIN_VARIANCE (it broadcasts over "
-                               "the depths), average over folds and tasks, and take the argmin over depths.")
-    rng = np.random.default_rng(1)
-    for _ in range(5):  # the function must work on other tables too
-        mse = rng.uniform(0.1, 2.0, size=(4, 3, 2)) * np.array([1.0, 50.0])
-        variance = rng.uniform(0.5, 1.5, size=(3, 2)) * np.array([1.0, 50.0])
-        got = function(mse.copy(), variance.copy())
-        if int(got) != cv_reference(mse, variance):
-            return Feedback(False, "Right on the exercise's table, but not on another table with 3 folds: "
-                                   "compute from the arrays you are given, without fixed sizes or values.")
-    return Feedback(True, f"Depth {expected}: its normalised error, averaged over folds and tasks, is the "
-                          "lowest. Raw MSE or the best single fold would have picked another depth.")
+def check_one_se_choice(function: Callable) -> Feedback:
+    """Exercise 2: ``function(fold_scores)`` applies the one-standard-error rule to ``(depths, folds)``."""
+    for scores, what in _ONE_SE_CASES:
+        value = function(scores.copy())
+        if value is None:
+            return NOT_ANSWERED
+        if isinstance(value, np.ndarray) and value.size > 1:
+            return Feedback(False, f"Return one depth (an int), not an array of shape {value.shape}.")
+        try:
+            depth = int(value)
+        except (TypeError, ValueError):
+            return Feedback(False, f"Return one depth, an int from 0 to 3; got {value!r}.")
+        expected = one_se_reference(scores)
+        if depth == expected:
+            continue
+        mean = scores.mean(axis=1)
+        best = int(mean.argmin())
+        within_sd = np.flatnonzero(mean <= mean[best] + scores[best].std())
+        own_se = np.flatnonzero(mean - scores.std(axis=1) / np.sqrt(scores.shape[1]) <= mean[best])
+        within_se = np.flatnonzero(mean <= mean[best] + scores[best].std() / np.sqrt(scores.shape[1]))
+        if depth == best:
+            hint = (f"Depth {depth} has the lowest mean: that is the plain cross-validation choice. The rule "
+                    "takes the cheapest depth (the most shared) whose mean is within one standard error of "
+                    "that lowest mean.")
+        elif depth == int(within_se.min()):
+            hint = (f"Depth {depth} is the least shared depth within one standard error; the cheapest "
+                    "network is the most shared one (fewest parameters): take the largest such depth.")
+        elif depth == int(within_sd.max()):
+            hint = (f"Depth {depth} is within one standard deviation of the best mean, not within one "
+                    "standard error: divide the best depth's fold spread by the square root of the number "
+                    "of folds.")
+        elif depth == int(own_se.max()):
+            hint = (f"Depth {depth} is within its own standard error of the best; the rule measures every "
+                    "candidate against the best depth's standard error.")
+        else:
+            hint = (f"For {what} the rule picks depth {expected}; you return {depth}. Means per depth: "
+                    f"{np.round(mean, 3).tolist()}.")
+        return Feedback(False, hint)
+    return Feedback(True, "Your rule picks the most shared depth within one standard error of the best "
+                          "mean, on every table.")
 
 
 # Exercise 3: spot the leak -----------------------------------------------------------------------
@@ -162,49 +176,78 @@ def check_leaky_steps(leaky_steps: object) -> Feedback:
     return Feedback(True, "Steps 2, 4 and 7: " + "; ".join(_LEAKY.values()) + ".")
 
 
-# Exercise 4: start from a pre-trained trunk -------------------------------------------------------
+# Exercise 4: when to stop a shared model whose tasks keep their own best epoch -----------------
+
+
+def stop_reference(val_errors: np.ndarray, patience: int) -> tuple[int, list[int]]:
+    """The evaluation after which training stops, and each task's best evaluation up to it.
+
+    Training stops once *every* task has gone ``patience`` evaluations without beating its own
+    best (lower is better); each task is then served by the weights of its own best evaluation.
+    """
+    errors = np.asarray(val_errors, dtype=float)
+    best_value = np.full(errors.shape[1], np.inf)
+    best_index = [0] * errors.shape[1]
+    waiting = np.zeros(errors.shape[1], dtype=int)
+    for e, row in enumerate(errors):
+        better = row < best_value
+        best_value[better] = row[better]
+        for t in np.flatnonzero(better):
+            best_index[t] = e
+        waiting = np.where(better, 0, waiting + 1)
+        if waiting.min() >= patience:
+            return e, best_index
+    return len(errors) - 1, best_index
+
+
+_STOP_CASES = [  # (validation errors (evaluations, tasks), patience, what the case tests)
+    (np.array([[1.0, 1.0], [0.8, 0.9], [0.9, 0.7], [0.85, 0.6], [0.95, 0.65], [0.7, 0.66], [0.75, 0.68],
+               [0.8, 0.69], [0.9, 0.5]]), 2,
+     "task 1 stalls, then improves again while task 2 stalls; a late evaluation comes after the stop"),
+    (np.array([[1.0, 1.0], [0.9, 0.8], [0.85, 1.2], [0.8, 1.3], [0.82, 1.3], [0.83, 1.4], [0.5, 0.5]]), 2,
+     "task 1 improves a little while task 2 gets much worse"),
+    (np.array([[1.0, 1.0, 1.0], [0.9, 0.9, 0.9], [0.8, 0.95, 0.85]]), 3, "a run too short to stop early"),
+]
 
 
 @checker
-def check_start_from(function: Callable) -> Feedback:
-    """Exercise 4: ``function(pretrained, model, freeze)`` copies the trunk and freezes it on request."""
-    import torch
-
-    from mtl_lessons.torch.models import HardSharingNet
-
-    for freeze in (True, False):
-        torch.manual_seed(0)
-        pretrained = HardSharingNet(5, {"a": 1}, (8, 8))
-        torch.manual_seed(1)
-        model = HardSharingNet(5, {"b": 1}, (8, 8))
-        before = {k: v.clone() for k, v in pretrained.state_dict().items()}
-        head = {k: v.clone() for k, v in model.heads.state_dict().items()}
-        result = function(pretrained, model, freeze)
-        if result is None:
-            return Feedback(False, "Your function returned None: return `model`.")
-        if not isinstance(result, HardSharingNet):
-            return Feedback(False, f"Return the model; got {type(result).__name__}.")
-        source = {q.data_ptr() for q in pretrained.parameters()}
-        if result.trunk is pretrained.trunk or any(p.data_ptr() in source for p in result.trunk.parameters()):
-            return Feedback(False, "The new model shares its trunk tensors with the pre-trained one, so "
-                                   "training it would change the pre-trained network too: copy the values "
-                                   "with `load_state_dict` instead of assigning the module or its "
-                                   "parameters.")
-        if not all(torch.equal(p, q) for p, q in zip(result.trunk.state_dict().values(),
-                                                      pretrained.trunk.state_dict().values(), strict=True)):
-            return Feedback(False, "The model's trunk does not hold the pre-trained trunk's weights.")
-        if not all(torch.equal(v, head[k]) for k, v in result.heads.state_dict().items()):
-            return Feedback(False, "The model's own head changed: copy the trunk only; task B needs a fresh "
-                                   "head.")
-        if not all(torch.equal(v, before[k]) for k, v in pretrained.state_dict().items()) or not all(
-                p.requires_grad for p in pretrained.parameters()):
-            return Feedback(False, "The pre-trained network was changed (its weights or its requires_grad); "
-                                   "change only `model`.")
-        trunk_trainable = [p.requires_grad for p in result.trunk.parameters()]
-        if freeze and any(trunk_trainable):
-            return Feedback(False, "With freeze=True every trunk parameter needs requires_grad=False.")
-        if not freeze and not all(trunk_trainable):
-            return Feedback(False, "With freeze=False the trunk must stay trainable (requires_grad=True).")
-        if not all(p.requires_grad for p in result.heads.parameters()):
-            return Feedback(False, "The head must stay trainable: freeze the trunk only.")
-    return Feedback(True, "The trunk's values are copied, not shared, and frozen exactly when asked.")
+def check_stop_epochs(function: Callable) -> Feedback:
+    """Exercise 4: ``function(val_errors, patience)`` returns ``(stop, best)`` as :func:`stop_reference`."""
+    for errors, patience, what in _STOP_CASES:
+        value = function(errors.copy(), patience)
+        if value is None:
+            return NOT_ANSWERED
+        try:
+            stop, best = int(value[0]), [int(b) for b in value[1]]
+        except (TypeError, ValueError, IndexError):
+            return Feedback(False, "Return a pair (stop, best): the index of the last evaluation and a list "
+                                   f"with each task's best evaluation; got {value!r}.")
+        expected_stop, expected_best = stop_reference(errors, patience)
+        if (stop, best) == (expected_stop, expected_best):
+            continue
+        if len(best) != errors.shape[1]:
+            return Feedback(False, f"`best` needs one evaluation index per task ({errors.shape[1]}); yours "
+                                   f"has {len(best)}.")
+        summed_stop = stop_reference(errors.sum(axis=1, keepdims=True), patience)[0]
+        if stop != expected_stop:
+            if stop < expected_stop and stop == summed_stop:
+                hint = ("you stop when the sum of the tasks' errors stops improving; here one task was still "
+                        "improving while the other got worse. Count each task's evaluations without "
+                        "improvement separately.")
+            elif stop < expected_stop:
+                hint = ("you stop as soon as one task stalls; another task was still improving. Stop only "
+                        "when every task has gone `patience` evaluations without improving.")
+            else:
+                hint = ("you stop later than the rule: stop at the first evaluation after which every task "
+                        "has waited `patience` evaluations (count the evaluation that did not improve).")
+            return Feedback(False, f"For {what} (patience {patience}) training stops after evaluation "
+                                   f"{expected_stop}; you say {stop}: {hint}")
+        whole = [int(i) for i in errors.argmin(axis=0)]
+        if best == whole and whole != expected_best:
+            return Feedback(False, f"For {what}, your best evaluations {best} include evaluations after "
+                                   f"the stop at {expected_stop}, which were never run: look only up to the "
+                                   "stop.")
+        return Feedback(False, f"For {what} each task's best evaluation up to the stop is {expected_best}; "
+                               f"yours is {best}.")
+    return Feedback(True, "Your rule stops once every task has stalled and keeps each task's own best "
+                          "evaluation, never one after the stop.")

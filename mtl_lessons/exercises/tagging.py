@@ -2,7 +2,8 @@
 
 Each returns a :class:`~mtl_lessons.exercises.Feedback` that says what is wrong, never crashes on
 an unfinished stub, and accepts every correct answer. The reference answers come from the
-package's own :mod:`mtl_lessons.metrics.tagging`.
+package's own :mod:`mtl_lessons.metrics.tagging` or, for the loss, from a NumPy computation.
+PyTorch is imported only inside the checker that needs it.
 """
 
 from __future__ import annotations
@@ -10,51 +11,91 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mtl_lessons.data.base import MultiTaskData
-from mtl_lessons.exercises import Feedback, checker, multiple_choice
-from mtl_lessons.metrics import bio_spans, entity_f1
+from mtl_lessons.exercises import NOT_ANSWERED, Feedback, checker, multiple_choice
+from mtl_lessons.metrics import entity_f1
 
-# Exercise 1: BIO tags to entity spans ----------------------------------------------------------
-
-_SPAN_CASES = [  # (tags, what the case tests)
-    (["B-PER", "I-PER", "O", "B-LOC"], "a two-token person and a one-token place"),
-    (["O", "O", "O"], "a sentence without entities"),
-    (["B-LOC", "I-LOC", "I-LOC"], "an entity that runs to the end of the sentence"),
-    (["B-PER", "B-PER", "O"], "two one-token persons side by side (each B- starts a new entity)"),
-    (["B-PER", "I-LOC", "O"], "an I- tag of another type than the entity before it"),
-    (["O", "I-PER", "I-PER", "O"], "an I- tag after O (the CoNLL script starts an entity there)"),
-    (["B-LOC", "O", "I-LOC"], "an I- tag after an O that interrupts an entity"),
-]
+# Exercise 1: a token-level loss for tags that only some sentences carry -------------------------
 
 
-def _normalise(spans: object) -> list[tuple[str, int, int]] | Feedback:
-    try:
-        result = [(str(kind), int(start), int(end)) for kind, start, end in spans]  # type: ignore[union-attr]
-    except (TypeError, ValueError):
-        return Feedback(False, f"Return a list of (type, start, end) triples such as [('PER', 0, 1)]; got "
-                               f"{spans!r}.")
-    return sorted(result, key=lambda s: (s[1], s[2], s[0]))
+def _reference_masked_tag_loss(logits, tags, labelled, pad_tag: int) -> float:
+    """The mean cross-entropy over the real tokens of the labelled sentences, in NumPy (log-sum-exp)."""
+    import numpy as np
+
+    z = logits.detach().double().numpy()  # (n, classes, L)
+    log_p = z - z.max(axis=1, keepdims=True)
+    log_p = log_p - np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+    t = tags.numpy()
+    picked = np.take_along_axis(log_p, t[:, None, :], axis=1)[:, 0, :]  # (n, L): log p of the true tag
+    counted = labelled.numpy()[:, None] & (t != pad_tag)
+    return float(-picked[counted].mean())
+
+
+def _masked_tag_batch(seed: int, n: int, length: int, classes: int, labelled_rows: list[int]):
+    """A batch of random logits and tags, sentences of random lengths padded with tag 0."""
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    logits = torch.randn(n, classes, length, generator=generator, dtype=torch.float64, requires_grad=True)
+    tags = torch.randint(1, classes, (n, length), generator=generator)
+    lengths = torch.randint(2, length + 1, (n,), generator=generator)
+    tags[torch.arange(length)[None, :] >= lengths[:, None]] = 0  # the pads
+    labelled = torch.zeros(n, dtype=torch.bool)
+    labelled[labelled_rows] = True
+    return logits, tags, labelled
 
 
 @checker
-def check_bio_spans(function: Callable) -> Feedback:
-    """Exercise 1: ``function(tags)`` returns the entities of one sentence as ``(type, start, end)``."""
-    for tags, what in _SPAN_CASES:
-        mine = _normalise(function(list(tags)))
-        if isinstance(mine, Feedback):
-            return mine
-        expected = bio_spans(tags)
-        if mine == expected:
+def check_masked_tag_loss(function: Callable) -> Feedback:
+    """Exercise 1: ``function(logits, tags, labelled, pad_tag)`` is the token-level loss of a task that
+    only some sentences carry: the mean cross-entropy over the real (non-pad) tokens of the sentences
+    with ``labelled`` True, each token counting once.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    for seed, rows in ((0, [0, 2, 3]), (1, [4]), (2, [0, 1, 2, 3, 4, 5])):
+        logits, tags, labelled = _masked_tag_batch(seed, 6, 8, 5, rows)
+        value = function(logits, tags.clone(), labelled.clone(), 0)
+        if value is None:
+            return NOT_ANSWERED
+        if not isinstance(value, torch.Tensor) or value.ndim != 0:
+            return Feedback(False, "Return one number as a scalar tensor, so that it can be back-propagated; "
+                                   f"got {type(value).__name__}.")
+        if value.grad_fn is None:
+            return Feedback(False, "Your loss has no gradient: compute it with torch operations on `logits`.")
+        expected = _reference_masked_tag_loss(logits, tags, labelled, 0)
+        if abs(value.item() - expected) <= 1e-6 * max(1.0, abs(expected)):
             continue
-        exclusive = [(k, s, e + 1) for k, s, e in expected]
-        if mine == exclusive:
-            return Feedback(False, f"For {tags} you return {mine}: make `end` the position of the last "
-                                   f"token (inclusive), {expected}.")
-        with_prefix = [(f"B-{k}", s, e) for k, s, e in expected]
-        if mine == with_prefix or any(k.startswith(("B-", "I-")) for k, _, _ in mine):
-            return Feedback(False, f"For {tags} give the entity type without its prefix ('PER', not "
-                                   "'B-PER').")
-        return Feedback(False, f"For {what}, {tags}, the entities are {expected}; yours are {mine}.")
-    return Feedback(True, "Your spans match the CoNLL reading of BIO tags, including stray I- tags.")
+        token_loss = F.cross_entropy(logits, tags, reduction="none").detach()  # (n, L)
+        real = tags != 0
+        counted = labelled[:, None] & real
+        mistakes = {
+            "pads": token_loss[labelled].mean(),
+            "unlabelled": token_loss[real].mean(),
+            "per sentence": torch.stack([token_loss[i][real[i]].mean() for i in rows]).mean(),
+            "divided by all": token_loss[counted].sum() / counted.numel(),
+        }
+        found = next((k for k, v in mistakes.items() if abs(value.item() - v.item()) <= 1e-6), None)
+        message = {
+            "pads": "You count the pads of the labelled sentences: leave out the positions whose tag is "
+                    "`pad_tag`, they carry no label.",
+            "unlabelled": "You count the sentences that carry no tags for this task (labelled is False): "
+                          "their tags are placeholders, not labels.",
+            "per sentence": "You average each sentence's tokens, then the sentences: a short sentence then "
+                            "weighs as much as a long one. Average over the counted tokens directly.",
+            "divided by all": "You sum over the counted tokens but divide by every position of the batch: "
+                              "divide by the number of counted tokens.",
+        }.get(found, f"Your loss is {value.item():.4f}; the mean cross-entropy over the real tokens of "
+                     f"the labelled sentences is {expected:.4f}.")
+        return Feedback(False, message)
+    logits, tags, labelled = _masked_tag_batch(0, 6, 8, 5, [0, 2, 3])
+    (grad,) = torch.autograd.grad(function(logits, tags, labelled, 0), logits)
+    outside = ~(labelled[:, None] & (tags != 0))  # (n, L): positions that must not count
+    if torch.any(grad.permute(0, 2, 1)[outside] != 0):
+        return Feedback(False, "The pads or the unlabelled sentences receive a gradient: they must not move "
+                               "the model.")
+    return Feedback(True, "Your loss counts each real token of the labelled sentences once, and only those "
+                          "receive a gradient.")
 
 
 # Exercise 2: entity-level precision, recall and F1 by hand --------------------------------------

@@ -200,131 +200,64 @@ def check_support_counts(function: Callable) -> Feedback:
                           "always equal.")
 
 
-# Exercise 4: a two-head training step ported to torchjd --------------------------------------
+# Exercise 4: IMTL-G, an aggregator the chapter does not print ---------------------------------
+
+_IMTL_CASES = [  # (rows of the Jacobian, what the case tests)
+    ([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0]], "two orthogonal gradients of different lengths"),
+    ([[3.0, 1.0, 0.0], [-1.0, 1.0, 0.5]], "two conflicting gradients (negative dot product)"),
+    ([[1.0, 2.0, 0.0, 1.0], [0.5, -1.0, 1.0, 0.0], [2.0, 0.0, -1.0, 1.0]], "three tasks"),
+    ([[10.0, 0.0], [0.0, 0.1]], "one gradient a hundred times longer than the other"),
+]
 
 
-def _tiny_problem():
-    """A fixed two-head regression network and a batch on which the two tasks' gradients conflict."""
-    import torch
-    from torch import nn
+def _imtl_g_reference(jacobian):
+    """torchjd's IMTLG: an independent implementation of the same rule."""
+    from torchjd.aggregation import IMTLG
 
-    class TinyTwoHeads(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.trunk = nn.Sequential(nn.Linear(4, 6), nn.ReLU())
-            self.heads = nn.ModuleDict({"task1": nn.Linear(6, 1), "task2": nn.Linear(6, 1)})
-
-        def forward(self, x):
-            features = self.trunk(x)
-            return {task: head(features).squeeze(-1) for task, head in self.heads.items()}
-
-    generator = torch.Generator().manual_seed(0)
-    x = torch.randn(32, 4, generator=generator)
-    direction = torch.tensor([1.0, -0.5, 0.25, 2.0])
-    y = {"task1": x @ direction, "task2": -(x @ direction) + 0.3 * torch.randn(32, generator=generator)}
-    state = None
-    models = []
-    for _ in range(5):
-        with torch.random.fork_rng(devices=[]):  # building layers draws numbers: keep the caller's stream
-            model = TinyTwoHeads()
-        if state is None:
-            with torch.no_grad():
-                for parameter in model.parameters():
-                    parameter.copy_(0.5 * torch.randn(parameter.shape, generator=generator))
-            state = {k: v.clone() for k, v in model.state_dict().items()}
-        model.load_state_dict(state)
-        models.append(model)
-    return models, x, y
-
-
-def _flat(model) -> list:
-    return [p.detach().clone() for p in model.parameters()]
-
-
-def _gap(a: list, b: list) -> float:
-    return max(float((p - q).abs().max()) for p, q in zip(a, b, strict=True))
-
-
-def _reference_jd_step(model, x, y, aggregator, lr: float) -> None:
-    import torch
-    import torch.nn.functional as F  # noqa: N812
-    from torchjd.autojac import jac_to_grad, mtl_backward
-
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    features = model.trunk(x)
-    losses = [F.mse_loss(head(features).squeeze(-1), y[task]) for task, head in model.heads.items()]
-    optimizer.zero_grad()
-    mtl_backward(losses, features=features)
-    jac_to_grad(list(model.trunk.parameters()), aggregator)
-    optimizer.step()
-
-
-def _sum_step(model, x, y, lr: float) -> None:
-    import torch
-    import torch.nn.functional as F  # noqa: N812
-
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    outputs = model(x)
-    loss = sum(F.mse_loss(outputs[t], y[t]) for t in y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-
-
-def _all_parameters_step(model, x, y, aggregator, lr: float) -> None:
-    import torch
-    import torch.nn.functional as F  # noqa: N812
-    from torchjd.autojac import backward, jac_to_grad
-
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    outputs = model(x)
-    optimizer.zero_grad()
-    backward([F.mse_loss(outputs[t], y[t]) for t in y])
-    jac_to_grad(list(model.parameters()), aggregator)
-    optimizer.step()
+    return IMTLG()(jacobian)
 
 
 @checker
-def check_jd_step(function: Callable) -> Feedback:
-    """Exercise 4: ``function(model, optimizer, x, y, aggregator)`` takes one torchjd step.
+def check_imtl_g(function: Callable) -> Feedback:
+    """Exercise 4: ``function(jacobian)`` returns IMTL-G's update for a ``(tasks, parameters)`` tensor.
 
-    The expected step: the shared features, one MSE per head, ``mtl_backward`` on the features,
-    ``jac_to_grad`` on the trunk's parameters with ``aggregator``, then the optimiser's step.
+    The reference is torchjd's ``IMTLG``; the feedback names the usual slips (the plain mean, the
+    sum, weights that do not add up to 1).
     """
     import torch
-    from torchjd.aggregation import MGDA, UPGrad
 
-    lr = 0.05
-    for name, make in (("UPGrad()", UPGrad), ("MGDA()", MGDA)):
-        (student, reference, summed, everything, _), x, y = _tiny_problem()
-        start = _flat(student)
-        optimizer = torch.optim.SGD(student.parameters(), lr=lr)
-        function(student, optimizer, x, y, make())
-        _reference_jd_step(reference, x, y, make(), lr)
-        if _gap(_flat(student), _flat(reference)) <= 1e-6:
+    for rows, what in _IMTL_CASES:
+        jacobian = torch.tensor(rows, dtype=torch.float64)
+        mine = function(jacobian.clone())
+        if mine is None:
+            return NOT_ANSWERED
+        try:
+            mine = torch.as_tensor(mine, dtype=torch.float64).reshape(-1)
+        except (TypeError, ValueError, RuntimeError):
+            return Feedback(False, f"Return the update as a tensor of {jacobian.shape[1]} numbers; "
+                                   f"got {mine!r}.")
+        if mine.shape[0] != jacobian.shape[1]:
+            return Feedback(False, f"For a Jacobian of shape {tuple(jacobian.shape)} the update has "
+                                   f"{jacobian.shape[1]} entries, one per parameter; yours has "
+                                   f"{mine.shape[0]}.")
+        expected = _imtl_g_reference(jacobian).to(torch.float64)
+        if torch.allclose(mine, expected, rtol=1e-4, atol=1e-6):
             continue
-        _sum_step(summed, x, y, lr)
-        _all_parameters_step(everything, x, y, make(), lr)
-        mine = _flat(student)
-        trunk_count = len(list(student.trunk.parameters()))
-        if _gap(mine, start) == 0.0:
-            return Feedback(False, "No parameter changed: after mtl_backward and jac_to_grad, call "
-                                   "optimizer.step().")
-        if _gap(mine, _flat(summed)) <= 1e-6:
-            return Feedback(False, f"With {name} your step equals plain back-propagation of the sum of the "
-                                   "losses; call mtl_backward(losses, features=features) and then "
-                                   "jac_to_grad on the trunk's parameters with the aggregator.")
-        if _gap(mine[:trunk_count], start[:trunk_count]) == 0.0:
-            return Feedback(False, "The heads moved but the trunk did not: mtl_backward leaves the "
-                                   "Jacobian in the shared parameters' .jac fields; jac_to_grad(trunk "
-                                   "parameters, aggregator) turns it into their .grad.")
-        if _gap(mine, _flat(everything)) <= 1e-6:
-            return Feedback(False, "You aggregated the Jacobian of every parameter. Aggregate only the "
-                                   "trunk's: mtl_backward gives each head the gradient of its own task.")
-        if _gap(mine[trunk_count:], start[trunk_count:]) == 0.0:
-            return Feedback(False, "The trunk moved but the heads did not: pass the losses to "
-                                   "mtl_backward, which also writes each head's gradient.")
-        return Feedback(False, f"With {name} your parameters differ from the expected step by up to "
-                               f"{_gap(mine, _flat(reference)):.3g}.")
-    return Feedback(True, "The same step as mtl_backward + jac_to_grad with UPGrad and with MGDA: the "
-                          "heads get their own task's gradient, the trunk the aggregated one.")
+        if torch.allclose(mine, jacobian.mean(dim=0), rtol=1e-4, atol=1e-6):
+            return Feedback(False, f"For {what} you return the mean of the gradients. IMTL-G chooses the "
+                                   "weights so that the update has the same projection on every task's unit "
+                                   "gradient g_i / |g_i|.")
+        if torch.allclose(mine, jacobian.sum(dim=0), rtol=1e-4, atol=1e-6):
+            return Feedback(False, f"For {what} you return the sum of the gradients: IMTL-G weighs them.")
+        norms = jacobian.norm(dim=1)
+        projections = (jacobian @ mine) / norms
+        if torch.allclose(projections, projections.mean().expand_as(projections), rtol=1e-4, atol=1e-6):
+            return Feedback(False, f"For {what} your update has equal projections on the unit gradients, "
+                                   "but the wrong length: scale the weights so that they add up to 1.")
+        expected_list = [round(v, 4) for v in expected.tolist()]
+        mine_list = [round(v, 4) for v in mine.tolist()]
+        return Feedback(False, f"For {what}, {rows}, IMTL-G's update is {expected_list}; yours is "
+                               f"{mine_list}. The projections of yours on the unit gradients are "
+                               f"{[round(v, 4) for v in projections.tolist()]}: they should all be equal.")
+    return Feedback(True, "Your updates match torchjd's IMTLG: weights that add up to 1 and give every "
+                          "task's unit gradient the same projection.")

@@ -1,4 +1,5 @@
-"""Checkers for the exercises of the chapter on vision: IoU by hand, heads for new tasks, a design plan.
+"""Checkers for the exercises of the chapter on vision: IoU by hand, heads for new tasks, a design plan,
+and a prediction checked against a rerun with one shared layer.
 
 Each returns a :class:`~mtl_lessons.exercises.Feedback` that names the typical mistake, never
 crashes on an unfinished stub, and accepts every correct answer. The reference values come from
@@ -170,3 +171,75 @@ _PLAN = {
 def check_dense_plan(answer: object) -> Feedback:
     """Exercise 3: what to do when a shared dense network loses on two tasks and the third is undecided."""
     return multiple_choice(answer, "b", _PLAN)
+
+
+# Exercise 4: predict, then rerun with one shared layer instead of two -------------------------
+
+ONE_LAYER_SIZE, ONE_LAYER_SEEDS = 100, (0, 1, 2)
+DIGIT_CHOICES = ("less loss", "same", "more loss")
+SUM_CHOICES = ("more gain", "same", "less gain")
+
+
+def one_shared_layer_accuracy(seeds: tuple[int, ...] = ONE_LAYER_SEEDS) -> np.ndarray:
+    """Mean test accuracy (left, right, sum) over ``seeds`` of the digit-pairs protocol of the vision
+    chapter at 100 training pairs, with only the first of the two hidden layers shared."""
+    from mtl_lessons import set_seed
+    from mtl_lessons.data import digit_pairs
+    from mtl_lessons.torch import HardSharingNet, fit
+
+    tasks = ("left", "right", "sum")
+    scores = []
+    for seed in seeds:
+        data = digit_pairs(n_train=800, n_val=300, n_test=1000, tasks=tasks, seed=seed)
+        data = data.with_train_size(ONE_LAYER_SIZE)
+        set_seed(seed)
+        model = HardSharingNet(data.input_shape, data.output_sizes(), (64, 64), 1)
+        history = fit(model, data, epochs=100, batch_size=None, lr=1e-2, eval_every=5,
+                      eval_splits=("val", "test"), seed=seed, progress=False)
+        scores.append([history.best().test[t] for t in tasks])
+    return np.mean(scores, axis=0)
+
+
+def _direction(change: float, labels: tuple[str, str, str]) -> str:
+    """``labels[0]`` for a change above +1 point, ``labels[2]`` below -1 point, else ``labels[1]``."""
+    return labels[0] if change > 0.01 else labels[2] if change < -0.01 else labels[1]
+
+
+_THREE = "`one_layer` and `two_layers` should each be three accuracies: left, right, sum."
+
+
+@checker
+def check_one_shared_layer(prediction: object, one_layer: object, two_layers: object) -> Feedback:
+    """Exercise 4: the prediction ``{"digits": ..., "sum": ...}``, the rerun's mean accuracies
+    ``one_layer`` (left, right, sum) and the chapter's ``two_layers`` at 100 pairs, against a rerun.
+
+    The answer is right when the rerun is; the message then says whether the prediction matched.
+    """
+    if not isinstance(prediction, Mapping) or set(prediction) != {"digits", "sum"}:
+        return Feedback(False, 'Give `prediction` as a dict with the keys "digits" and "sum".')
+    if prediction["digits"] not in DIGIT_CHOICES or prediction["sum"] not in SUM_CHOICES:
+        return Feedback(False, f'Predict "digits" as one of {DIGIT_CHOICES} and "sum" as one of '
+                               f"{SUM_CHOICES}; got {dict(prediction)}.")
+    try:
+        mine = np.asarray(one_layer, dtype=float).reshape(-1)
+        before = np.asarray(two_layers, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        return Feedback(False, _THREE)
+    if mine.shape != (3,) or before.shape != (3,):
+        return Feedback(False, _THREE)
+    if np.any(mine > 1) or np.any(mine < 0):
+        return Feedback(False, "Give accuracies as fractions between 0 and 1, not percentages.")
+    rerun = one_shared_layer_accuracy()
+    if not np.allclose(mine, rerun, atol=1e-6):
+        return Feedback(False, f"Your one-layer accuracies {np.round(mine, 3).tolist()} differ from a rerun "
+                               f"({np.round(rerun, 3).tolist()}): use digit_accuracy(data, 1, seed) on the "
+                               f"first {ONE_LAYER_SIZE} pairs of each seed's data, averaged over the seeds.")
+    digits = _direction(float(np.mean(mine[:2] - before[:2])), DIGIT_CHOICES)
+    total = _direction(float(mine[2] - before[2]), SUM_CHOICES)
+    change = np.round(mine - before, 3).tolist()
+    measured = (f"Against two shared layers the accuracies changed by {change} (left, right, sum): digits "
+                f"{digits!r}, sum {total!r} (within 1 point counts as the same).")
+    if (prediction["digits"], prediction["sum"]) == (digits, total):
+        return Feedback(True, f"Your rerun is right, and so was your prediction. {measured}")
+    return Feedback(True, f"Your rerun is right; your prediction ({prediction['digits']!r}, "
+                          f"{prediction['sum']!r}) was not. {measured} The solution explains why.")
