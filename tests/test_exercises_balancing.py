@@ -8,9 +8,11 @@ import torch
 from mtl_lessons.exercises.balancing import (
     DWA_HISTORY,
     check_dwa_weights,
+    check_gradnorm_loss,
     check_mgda_gamma,
     check_pcgrad_by_hand,
     check_rebalancing_plan,
+    gradnorm_loss_reference,
     mgda_reference,
 )
 from mtl_lessons.torch.weighting import dwa_weights, two_task_min_norm
@@ -98,3 +100,69 @@ def test_rebalancing_plan_explains_every_choice():
         assert not feedback.ok and feedback.message.startswith(f"({wrong}) does not fit")
     assert "one letter" in check_rebalancing_plan("e").message
     assert "Not attempted yet" in check_rebalancing_plan(...).message
+
+
+# ---------------------------------------------------------------- exercise 5: GradNorm's gradient loss
+
+
+def by_hand_gradnorm_loss(weights, norms, losses, initial_losses, asymmetry):
+    """Written out task by task, without the reference's vector operations."""
+    tasks = len(weights)
+    gradient_norms = [weights[t] * norms[t] for t in range(tasks)]
+    mean_norm = sum(gradient_norms) / tasks
+    ratios = [losses[t] / initial_losses[t] for t in range(tasks)]
+    mean_ratio = sum(ratios) / tasks
+    total = 0
+    for t in range(tasks):
+        target = (mean_norm * (ratios[t] / mean_ratio) ** asymmetry).detach()
+        total = total + abs(gradient_norms[t] - target)
+    return total
+
+
+def test_gradnorm_reference_equals_a_hand_written_loss():
+    generator = torch.Generator().manual_seed(0)
+    for asymmetry in (0.0, 0.12, 1.5):
+        weights = torch.rand(3, generator=generator, dtype=torch.float64) + 0.5
+        norms, losses, initial = (torch.rand(3, generator=generator, dtype=torch.float64) + 0.1
+                                  for _ in range(3))
+        assert torch.isclose(gradnorm_loss_reference(weights, norms, losses, initial, asymmetry),
+                             by_hand_gradnorm_loss(weights, norms, losses, initial, asymmetry))
+
+
+def test_gradnorm_loss_right_wrong_and_unfinished():
+    assert check_gradnorm_loss(by_hand_gradnorm_loss).ok
+
+    def unfinished(weights, norms, losses, initial_losses, asymmetry):
+        raise NotImplementedError
+
+    assert "Not attempted yet" in check_gradnorm_loss(unfinished).message
+
+    def moving_targets(weights, norms, losses, initial_losses, asymmetry):
+        gradient_norms, ratio = weights * norms, losses / initial_losses
+        return (gradient_norms - gradient_norms.mean() * (ratio / ratio.mean()) ** asymmetry).abs().sum()
+
+    detached = check_gradnorm_loss(moving_targets)
+    assert not detached.ok and "detach" in detached.message
+
+    def squared(weights, norms, losses, initial_losses, asymmetry):
+        gradient_norms, ratio = weights * norms, losses / initial_losses
+        target = (gradient_norms.mean() * (ratio / ratio.mean()) ** asymmetry).detach()
+        return ((gradient_norms - target) ** 2).sum()
+
+    assert "absolute" in check_gradnorm_loss(squared).message
+
+    def without_weights(weights, norms, losses, initial_losses, asymmetry):
+        ratio = losses / initial_losses
+        return (norms - norms.mean() * (ratio / ratio.mean()) ** asymmetry).abs().sum() + 0 * weights.sum()
+
+    assert "weighted" in check_gradnorm_loss(without_weights).message
+
+    def raw_ratio(weights, norms, losses, initial_losses, asymmetry):
+        gradient_norms = weights * norms
+        target = (gradient_norms.mean() * (losses / initial_losses) ** asymmetry).detach()
+        return (gradient_norms - target).abs().sum()
+
+    assert "mean over the tasks" in check_gradnorm_loss(raw_ratio).message
+    assert "0-d tensor" in check_gradnorm_loss(lambda *args: 3.0).message
+    assert "no gradient" in check_gradnorm_loss(lambda w, n, losses, i, a: (w * n).sum().detach()).message
+    assert "raised" in check_gradnorm_loss(lambda *args: 1 / 0).message

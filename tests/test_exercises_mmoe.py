@@ -15,6 +15,8 @@ from mtl_lessons.exercises.mmoe import (
     check_gate_distance,
     check_mmoe_mixture,
     check_mmoe_parameters,
+    check_one_expert,
+    loss_verdict,
     mixture_reference,
     mmoe_parameter_count,
     phi_coefficient,
@@ -181,3 +183,32 @@ def test_binary_correlation_right_wrong_and_unfinished():
     assert "odds ratio" in check_binary_correlation(lambda c: c[1][1] * c[0][0] / (c[1][0] * c[0][1])).message
     assert "the correlation is" in check_binary_correlation(lambda c: 0.5).message
     assert "should be a number" in check_binary_correlation(lambda c: "weak").message
+
+
+# ---------------------------------------------------------------- exercise 6: MMoE with one expert
+
+
+def test_one_expert_gates_are_exactly_one_and_its_gate_never_learns():
+    torch.manual_seed(0)
+    model = MMoENet(5, {"a": 1, "b": 1}, n_experts=1, expert_hidden=(4,), tower_hidden=(3,))
+    x = torch.randn(7, 5)
+    assert all(torch.equal(g, torch.ones(7, 1)) for g in model.gate_weights(x).values())
+    sum(out.sum() for out in model(x).values()).backward()
+    gate_grads = [p.grad for name, p in model.named_parameters() if "gate" in name]
+    assert gate_grads and all(g is None or float(g.abs().max()) == 0.0 for g in gate_grads)
+
+
+def test_one_expert_prediction_right_wrong_and_unfinished():
+    ones = {"task1": np.ones((4, 1)), "task2": np.ones((4, 1))}
+    assert loss_verdict(0.5, 0.1) == "higher" and loss_verdict(0.1, 0.5) == "lower"
+    assert loss_verdict(0.105, 0.1) == "about the same"
+    assert check_one_expert(1.0, "higher", 0.5, 0.1, ones).ok
+    assert check_one_expert(1, " Higher ", 0.5, 0.1, ones).ok
+    assert "Not attempted yet" in check_one_expert(..., "higher", 0.5, 0.1, ones).message
+    assert "Not attempted yet" in check_one_expert(1.0, ..., 0.5, 0.1, ones).message
+    uniform = check_one_expert(1 / 8, "higher", 0.5, 0.1, ones)
+    assert not uniform.ok and "single logit" in uniform.message
+    assert not check_one_expert(0.5, "higher", 0.5, 0.1, ones).ok
+    wrong = check_one_expert(1.0, "about the same", 0.5, 0.1, ones)
+    assert not wrong.ok and "0.500 against 0.100" in wrong.message
+    assert "Predict with one of" in check_one_expert(1.0, "worse", 0.5, 0.1, ones).message

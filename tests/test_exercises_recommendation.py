@@ -1,13 +1,18 @@
 """The checkers of the recommendation chapter: right, wrong and unfinished answers each get their feedback."""
 
+import torch
+import torch.nn.functional as F
+
 from mtl_lessons.exercises import NOT_ANSWERED
 from mtl_lessons.exercises.recommendation import (
     AUC_LABELS,
     AUC_SCORES,
     check_auc_by_hand,
+    check_esmm_loss,
     check_rates_from_counts,
     check_selection_bias,
     check_third_task,
+    esmm_loss_reference,
 )
 from mtl_lessons.metrics import auc
 
@@ -57,3 +62,59 @@ def test_third_task_explains_every_choice():
         assert not feedback.ok and feedback.message.startswith(f"({wrong}) does not fit")
     assert "one letter" in check_third_task("e").message
     assert NOT_ANSWERED.message == check_third_task(None).message
+
+
+# ---------------------------------------------------------------- exercise 5: ESMM's loss
+
+
+def esmm_by_hand(ctr_logit, cvr_logit, click, conversion):
+    """The two cross-entropies written out with logarithms of the probabilities."""
+    pctr = torch.sigmoid(ctr_logit)
+    pctcvr = pctr * torch.sigmoid(cvr_logit)
+    click_term = -(click * torch.log(pctr) + (1 - click) * torch.log(1 - pctr)).mean()
+    conversion_term = -(conversion * torch.log(pctcvr) + (1 - conversion) * torch.log(1 - pctcvr)).mean()
+    return click_term + conversion_term
+
+
+def test_esmm_reference_equals_the_written_out_loss():
+    generator = torch.Generator().manual_seed(3)
+    ctr, cvr = torch.randn(2, 30, generator=generator, dtype=torch.float64)
+    click = (torch.rand(30, generator=generator, dtype=torch.float64) < 0.4).double()
+    conversion = click * (torch.rand(30, generator=generator, dtype=torch.float64) < 0.5).double()
+    expected = esmm_by_hand(ctr, cvr, click, conversion)
+    assert torch.isclose(esmm_loss_reference(ctr, cvr, click, conversion), expected)
+
+
+def test_esmm_loss_right_wrong_and_unfinished():
+    assert check_esmm_loss(esmm_by_hand).ok
+    assert check_esmm_loss(esmm_loss_reference).ok
+
+    def unfinished(ctr_logit, cvr_logit, click, conversion):
+        raise NotImplementedError
+
+    assert check_esmm_loss(unfinished) == NOT_ANSWERED
+
+    def against_pcvr(ctr_logit, cvr_logit, click, conversion):
+        return (F.binary_cross_entropy_with_logits(ctr_logit, click)
+                + F.binary_cross_entropy_with_logits(cvr_logit, conversion))
+
+    assert "never fitted directly" in check_esmm_loss(against_pcvr).message
+
+    def clicked_only(ctr_logit, cvr_logit, click, conversion):
+        clicked = click == 1
+        return (F.binary_cross_entropy_with_logits(ctr_logit, click)
+                + F.binary_cross_entropy_with_logits(cvr_logit[clicked], conversion[clicked]))
+
+    assert "selection bias" in check_esmm_loss(clicked_only).message
+
+    def product_of_logits(ctr_logit, cvr_logit, click, conversion):
+        return (F.binary_cross_entropy_with_logits(ctr_logit, click)
+                + F.binary_cross_entropy_with_logits(ctr_logit * cvr_logit, conversion))
+
+    assert "probabilities" in check_esmm_loss(product_of_logits).message
+    summed = check_esmm_loss(lambda a, b, c, z: len(c) * esmm_by_hand(a, b, c, z))
+    assert not summed.ok and "mean" in summed.message
+    only = check_esmm_loss(lambda a, b, c, z: F.binary_cross_entropy(torch.sigmoid(a) * torch.sigmoid(b), z))
+    assert not only.ok and "click against pCTR" in only.message
+    assert "0-d tensor" in check_esmm_loss(lambda a, b, c, z: 1.0).message
+    assert "no gradient" in check_esmm_loss(lambda a, b, c, z: esmm_by_hand(a, b, c, z).detach()).message

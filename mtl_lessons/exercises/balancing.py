@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import torch
 
 from mtl_lessons.exercises import Feedback, checker, multiple_choice
 
@@ -164,10 +165,12 @@ _PLAN = {
     "b": "Standardising removes the factor of about 10^7 between the squared errors at no cost, "
          "and fixed weights tuned on validation data are the baseline that no method beat in this "
          "chapter; a method earns its place by beating it over several seeds.",
-    "c": "GradNorm balances gradient norms at one layer, not errors: on the toy it pushed the loud "
-         "task's weight towards 0 and made that task worse than equal weights did.",
-    "d": "DWA reacts to how fast each loss falls, not to units; with one step per epoch it does "
-         "nothing at all, and a large, falling price loss keeps dominating.",
+    "c": "GradNorm balances gradient norms at one layer, not errors: on the toy it lowered the quiet "
+         "task's error by pushing the loud task's weight towards 0, which made the loud task worse than "
+         "equal weights did, and its asymmetry is one more hyperparameter to tune against a baseline.",
+    "d": "DWA reacts to how fast each loss falls relative to its own past, which no change of units "
+         "alters: the ratio of two tasks' weights is exp((r_1 - r_2) / T), so a price loss 10^7 times "
+         "larger keeps dominating at any epoch length.",
 }
 
 
@@ -175,3 +178,131 @@ _PLAN = {
 def check_rebalancing_plan(answer: object) -> Feedback:
     """Exercise 4: the plan for two regression tasks whose targets differ by orders of magnitude."""
     return multiple_choice(answer, "b", _PLAN)
+
+
+# Exercise 5: GradNorm's gradient loss -----------------------------------------------------------
+
+
+def gradnorm_loss_reference(weights, norms, losses, initial_losses, asymmetry: float):
+    """GradNorm's loss ``sum_t |w_t n_t - mean(w n) (r_t / mean r)^a|``, targets constant.
+
+    ``r_t = L_t / L_t(0)`` is each task's loss ratio.
+    """
+    gradient_norms = weights * norms
+    ratio = losses / initial_losses
+    target = (gradient_norms.mean() * (ratio / ratio.mean()) ** asymmetry).detach()
+    return (gradient_norms - target).abs().sum()
+
+
+def _gradnorm_cases():
+    """(weights, norms, losses, initial losses, asymmetry, what the case tests), as float64 tensors."""
+    def tensors(*rows):
+        return [torch.tensor(row, dtype=torch.float64) for row in rows]
+
+    return [
+        (*tensors([1.2, 0.8], [0.5, 40.0], [0.3, 900.0], [1.0, 9000.0]), 1.5,
+         "two tasks whose gradients differ a hundredfold, as on the toy"),
+        (*tensors([0.5, 1.0, 1.5], [2.0, 1.0, 0.5], [0.2, 0.5, 0.9], [1.0, 1.0, 1.0]), 0.12,
+         "three tasks with the paper's toy asymmetry 0.12"),
+        (*tensors([1.0, 1.0], [3.0, 1.0], [0.5, 0.5], [1.0, 2.0]), 0.0,
+         "asymmetry 0: the target is the mean gradient norm"),
+    ]
+
+
+def _package_weight_gradient(asymmetry: float):
+    """The gradient of GradNorm's loss with respect to its weights, as the package's GradNorm writes it.
+
+    Returns ``(weights, norms, losses, initial, package_gradient)`` for one step of a small network.
+    """
+    from mtl_lessons.torch import GradNorm, HardSharingNet
+
+    generator = torch.Generator().manual_seed(5)
+    torch.manual_seed(5)
+    model = HardSharingNet(4, {"a": 1, "b": 1, "c": 1}, hidden=(3,)).double()
+    x = torch.randn(16, 4, generator=generator, dtype=torch.float64)
+    y = torch.randn(16, 3, generator=generator, dtype=torch.float64) * torch.tensor([1.0, 3.0, 0.3],
+                                                                                   dtype=torch.float64)
+    outputs = model(x)
+    losses = {t: ((outputs[t] - y[:, k]) ** 2).mean() for k, t in enumerate("abc")}
+    weighting = GradNorm(tuple("abc"), asymmetry=asymmetry).double()
+    weights = torch.tensor([0.7, 1.5, 0.8], dtype=torch.float64)  # sums to 3: the package keeps it
+    with torch.no_grad():
+        for t, w in zip("abc", weights, strict=True):
+            weighting.raw[t].copy_(w)
+    initial = torch.tensor([2.0, 5.0, 0.5], dtype=torch.float64)
+    weighting.initial = initial.clone()
+    layer = [p for p in model.shared_parameters() if p.ndim >= 2][-1]
+    gradients = [torch.autograd.grad(loss, [layer], retain_graph=True)[0] for loss in losses.values()]
+    norms = torch.stack([g.norm() for g in gradients]).detach()
+    weighting.backward(losses, model.shared_parameters())
+    package = torch.stack([weighting.raw[t].grad for t in "abc"])
+    return weights, norms, torch.stack(list(losses.values())).detach(), initial, package
+
+
+def _weight_gradient(function: Callable, weights, norms, losses, initial, asymmetry):
+    """``(value, gradient with respect to the weights)`` of ``function``, or Feedback if it cannot be had."""
+    w = weights.clone().requires_grad_(True)
+    value = function(w, norms.clone(), losses.clone(), initial.clone(), asymmetry)
+    if not isinstance(value, torch.Tensor) or value.numel() != 1:
+        return Feedback(False, f"Return the loss as one torch number (a 0-d tensor); got {value!r}.")
+    if not value.requires_grad:
+        return Feedback(False, "Your loss has no gradient with respect to the weights: compute it with torch "
+                               "operations on `weights`, so that the optimiser can train them.")
+    (gradient,) = torch.autograd.grad(value.reshape(()), w, allow_unused=True)
+    if gradient is None:
+        return Feedback(False, "Your loss does not depend on `weights`.")
+    return float(value.detach()), gradient
+
+
+@checker
+def check_gradnorm_loss(function: Callable) -> Feedback:
+    """Exercise 5: ``function(weights, norms, losses, initial_losses, asymmetry)``: GradNorm's loss."""
+    for weights, norms, losses, initial, asymmetry, what in _gradnorm_cases():
+        result = _weight_gradient(function, weights, norms, losses, initial, asymmetry)
+        if isinstance(result, Feedback):
+            return result
+        value, gradient = result
+        w = weights.clone().requires_grad_(True)
+        expected = gradnorm_loss_reference(w, norms, losses, initial, asymmetry)
+        (expected_gradient,) = torch.autograd.grad(expected, w, retain_graph=True)
+        expected = float(expected.detach())
+        if abs(value - expected) > 1e-8 * max(1.0, abs(expected)):
+            w = w.detach()
+            ratio = losses / initial
+            gaps = (w * norms) - (w * norms).mean() * (ratio / ratio.mean()) ** asymmetry
+            squared = float((gaps ** 2).sum())
+            if abs(value - squared) < 1e-8 * max(1.0, squared):
+                return Feedback(False, f"For {what} you summed squared gaps; GradNorm's loss is the sum of "
+                                       "the "
+                                       "absolute gaps |G_t - target_t| (an L1 loss).")
+            unweighted = float((norms - norms.mean() * (ratio / ratio.mean()) ** asymmetry).abs().sum())
+            if abs(value - unweighted) < 1e-8 * max(1.0, unweighted):
+                return Feedback(False, f"For {what} you used the norms without the weights: G_t = w_t n_t "
+                                       "is the "
+                                       "norm of the *weighted* loss's gradient, and it is what the weights "
+                                       "change.")
+            raw = float(((w * norms) - (w * norms).mean() * ratio ** asymmetry).abs().sum())
+            if abs(value - raw) < 1e-8 * max(1.0, raw):
+                return Feedback(False, f"For {what} you used the loss ratio L_t / L_t(0) itself; GradNorm "
+                                       "divides "
+                                       "it by its mean over the tasks, r_t = ratio_t / mean(ratio).")
+            return Feedback(False, f"For {what} the loss is {expected:.6g}; yours is {value:.6g}.")
+        if not torch.allclose(gradient, expected_gradient, rtol=1e-6, atol=1e-9):
+            return Feedback(False, f"For {what} your loss has the right value but the wrong gradient with "
+                                   "respect "
+                                   "to the weights: the targets mean(G) r_t^a must be held constant "
+                                   "(`.detach()`), "
+                                   "as the paper prescribes; otherwise the weights also move the targets.")
+    weights, norms, losses, initial, package = _package_weight_gradient(1.5)
+    result = _weight_gradient(function, weights, norms, losses, initial, 1.5)
+    if isinstance(result, Feedback):
+        return result
+    if not torch.allclose(result[1], package, rtol=1e-6, atol=1e-9):
+        return Feedback(False, "Your loss agrees with the formula, but its gradient differs from the one the "
+                               f"package's GradNorm gives its weights in a step of a small network: "
+                               f"{np.round(result[1].numpy(), 5).tolist()} against "
+                               f"{np.round(package.numpy(), 5).tolist()}.")
+    return Feedback(True, "Your loss has the value and the weight gradient of the formula on every case, "
+                          "and the "
+                          "gradient that the package's GradNorm gives its weights in a step of a small "
+                          "network.")

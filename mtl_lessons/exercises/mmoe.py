@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from mtl_lessons._checks import check_finite
+from mtl_lessons._checks import check_finite, check_float
 from mtl_lessons.exercises import Feedback, as_number, checker, multiple_choice
 
 # Exercise 1: an MMoE mixture by hand ----------------------------------------------------------
@@ -267,3 +267,51 @@ def check_binary_correlation(function: Callable) -> Feedback:
                                "the labels' covariance and standard deviations in terms of the counts.")
     return Feedback(True, "Your function matches the Pearson correlation of the expanded labels on every "
                           "table, from agreeing labels to independent ones.")
+
+
+# Exercise 6: predict, then rerun: an MMoE with one expert ---------------------------------------
+
+ONE_EXPERT_PREDICTIONS = ("higher", "lower", "about the same")
+
+
+def loss_verdict(one_expert_loss: float, eight_expert_loss: float) -> str:
+    """"higher" or "lower" when the one-expert loss differs from the eight-expert one by more than 10 %."""
+    one = check_float("one_expert_loss", one_expert_loss, minimum=0.0)
+    eight = check_float("eight_expert_loss", eight_expert_loss, minimum=0.0, strict_minimum=True)
+    if one > 1.1 * eight:
+        return "higher"
+    if one < eight / 1.1:
+        return "lower"
+    return "about the same"
+
+
+@checker
+def check_one_expert(gate_weight: object, prediction: object, one_expert_loss: float,
+                     eight_expert_loss: float, measured_gates: dict) -> Feedback:
+    """Exercise 6: the predicted gate weight and loss of a one-expert MMoE against the rerun's."""
+    weight = as_number(gate_weight, "`one_expert_gate`")
+    if isinstance(weight, Feedback):
+        return weight
+    gates = np.concatenate([np.asarray(g, dtype=float).ravel() for g in measured_gates.values()])
+    if abs(weight - 1.0) > 1e-6:
+        if abs(weight - 1 / 8) < 1e-6:
+            return Feedback(False, "1/8 is the uniform weight over eight experts. With one expert, the gate "
+                                   "is a "
+                                   "softmax over a single logit: exp(z) / exp(z) = 1, whatever the input.")
+        return Feedback(False, f"The rerun's gates are {gates.min():.6g} to {gates.max():.6g} on every "
+                               "example: a "
+                               "softmax over one logit is exp(z) / exp(z) = 1.")
+    if not isinstance(prediction, str) or prediction.strip().lower() not in ONE_EXPERT_PREDICTIONS:
+        choices = ", ".join(repr(p) for p in ONE_EXPERT_PREDICTIONS)
+        return Feedback(False, f"Predict with one of {choices}; got {prediction!r}.")
+    measured = loss_verdict(one_expert_loss, eight_expert_loss)
+    said = (f"the one-expert MMoE's test MSE is {one_expert_loss:.3f} against {eight_expert_loss:.3f} with "
+            "eight "
+            f"experts ({measured})")
+    if prediction.strip().lower() != measured:
+        return Feedback(False, f"You predicted {prediction!r}, but {said}. With one expert, what is left of "
+                               "the "
+                               "mixture, and how many hidden units does the bottom have?")
+    return Feedback(True, f"Every gate weight is 1 and {said}: one expert makes MMoE a shared bottom of 16 "
+                          "units, "
+                          "with 100 gate parameters per task whose gradient is zero.")

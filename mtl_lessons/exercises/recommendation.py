@@ -6,8 +6,13 @@ an unfinished stub, and accepts every correct answer.
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
 
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from mtl_lessons.data.base import CLASSIFICATION
 from mtl_lessons.exercises import Feedback, as_number, checker, multiple_choice
 from mtl_lessons.metrics import auc
 
@@ -142,3 +147,96 @@ _THIRD_TASK = {
 def check_third_task(answer: object) -> Feedback:
     """Exercise 4: how to add add-to-cart between the click and the purchase."""
     return multiple_choice(answer, "b", _THIRD_TASK)
+
+
+# Exercise 5: ESMM's loss -------------------------------------------------------------------------
+
+
+def esmm_loss_reference(ctr_logit, cvr_logit, click, conversion):
+    """Mean binary cross-entropy of the click against pCTR plus that of the conversion against pCTR pCVR."""
+    pctcvr = torch.sigmoid(ctr_logit) * torch.sigmoid(cvr_logit)
+    return (F.binary_cross_entropy_with_logits(ctr_logit, click)
+            + F.binary_cross_entropy(pctcvr, conversion))
+
+
+def _esmm_cases():
+    """Tower logits of a small ESMMNet on random exposures, labels drawn from its rates, its loss."""
+    from mtl_lessons.torch import ESMMNet
+    from mtl_lessons.torch.losses import task_loss
+
+    cases = []
+    for seed, n in ((0, 12), (1, 40)):
+        generator = torch.Generator().manual_seed(seed)
+        torch.manual_seed(seed)
+        model = ESMMNet(6, embedding=3, tower_hidden=(4,)).double()
+        x = torch.randn(n, 6, generator=generator, dtype=torch.float64)
+        with torch.no_grad():
+            for layer in (model.ctr_tower[-1], model.cvr_tower[-1]):  # rates further from 1/2 than at first
+                layer.weight.mul_(3)
+                layer.bias.mul_(3)
+            ctr, cvr = model.tower_logits(x)
+        click = (torch.rand(n, generator=generator, dtype=torch.float64) < torch.sigmoid(ctr)).double()
+        bought = (torch.rand(n, generator=generator, dtype=torch.float64) < torch.sigmoid(cvr)).double()
+        conversion = click * bought
+        outputs = model(x)
+        package = (task_loss(outputs["click"], click.long(), CLASSIFICATION)
+                   + task_loss(outputs["conversion"], conversion.long(), CLASSIFICATION))
+        cases.append((ctr, cvr, click, conversion, float(package.detach())))
+    return cases
+
+
+@checker
+def check_esmm_loss(function: Callable) -> Feedback:
+    """Exercise 5: ``function(ctr_logit, cvr_logit, click, conversion)`` is ESMM's loss, as `fit` has it."""
+    for ctr, cvr, click, conversion, package in _esmm_cases():
+        ctr_in, cvr_in = ctr.clone().requires_grad_(True), cvr.clone().requires_grad_(True)
+        value = function(ctr_in, cvr_in, click.clone(), conversion.clone())
+        if not isinstance(value, torch.Tensor) or value.numel() != 1:
+            return Feedback(False, f"Return the loss as one torch number (a 0-d tensor); got {value!r}.")
+        if not value.requires_grad:
+            return Feedback(False, "Your loss has no gradient: compute it with torch operations on the "
+                                   "logits.")
+        number = float(value.detach())
+        pctr, pcvr = torch.sigmoid(ctr), torch.sigmoid(cvr)
+        click_term = float(F.binary_cross_entropy(pctr, click))
+        wrong = {
+            "cvr": click_term + float(F.binary_cross_entropy(pcvr, conversion)),
+            "clicked": click_term + float(F.binary_cross_entropy(pcvr[click == 1], conversion[click == 1])),
+            "logits": click_term + float(F.binary_cross_entropy_with_logits(ctr * cvr, conversion)),
+            "sum": len(click) * package,
+            "ctcvr only": float(F.binary_cross_entropy(pctr * pcvr, conversion)),
+        }
+        if abs(number - package) <= 1e-6 * max(1.0, package):
+            grad_ctr, grad_cvr = torch.autograd.grad(value.reshape(()), (ctr_in, cvr_in), allow_unused=True)
+            if grad_ctr is None or grad_cvr is None:
+                return Feedback(False, "Your loss has the right value, but no gradient reaches one of the "
+                                       "towers.")
+            continue
+        if abs(number - wrong["cvr"]) < 1e-6 * max(1.0, wrong["cvr"]):
+            return Feedback(False, "You compared the conversion with pCVR. The label on every exposure is "
+                                   "'clicked and bought', whose probability is pCTR x pCVR: pCVR is never "
+                                   "fitted "
+                                   "directly.")
+        if abs(number - wrong["clicked"]) < 1e-6 * max(1.0, wrong["clicked"]):
+            return Feedback(False, "You fitted pCVR on the clicked exposures only: that is the loss of the "
+                                   "shared "
+                                   "clicked-CVR model, with its selection bias. ESMM fits pCTR x pCVR on "
+                                   "every "
+                                   "exposure.")
+        if abs(number - wrong["logits"]) < 1e-6 * max(1.0, wrong["logits"]):
+            return Feedback(False, "You multiplied the logits; ESMM multiplies the probabilities, "
+                                   "sigmoid(ctr) x sigmoid(cvr).")
+        if abs(number - wrong["sum"]) < 1e-6 * max(1.0, wrong["sum"]):
+            return Feedback(False, "You summed over the exposures; `fit` averages each task's loss over the "
+                                   "exposures of a batch, so take the mean.")
+        if abs(number - wrong["ctcvr only"]) < 1e-6 * max(1.0, wrong["ctcvr only"]):
+            return Feedback(False, "You have the pCTCVR term only; ESMM's loss also fits the click against "
+                                   "pCTR.")
+        return Feedback(False, f"On {len(click)} exposures the package's ESMM loss is {package:.6f}; yours "
+                               "is "
+                               f"{number:.6f}.")
+    return Feedback(True, "Your loss equals the cross-entropy that `fit` computes from ESMMNet's two heads "
+                          "on "
+                          "every case: the click against pCTR and the conversion against pCTR x pCVR, on "
+                          "every "
+                          "exposure.")
