@@ -137,19 +137,32 @@ LAYOUT = """(minSlider) => {
   };
 }"""
 
-# Code cells, printed outputs and tables that scroll sideways in the text column. Run after every
-# folded cell and solution is opened (a folded cell has no width to measure); each is named by
-# its longest line.
+# Code cells and tables that scroll sideways in the text column, and printed tables that wrap (a
+# printed line wraps, as in JupyterLab; a table, told by three or more lines with columns aligned
+# by runs of spaces, must not). Run after every folded cell and solution is opened (a folded cell
+# has no width to measure); each is named by its longest line.
 WIDE_BLOCKS = """() => {
   document.querySelectorAll('.bd-article details').forEach(d => { d.open = true; });
-  const kinds = {'code': '.cell_input pre', 'output': '.cell_output pre',
-                 'table': '.bd-article .pst-scrollable-table-container'};
+  const longest = e => e.innerText.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), '');
   const wide = [];
-  for (const [kind, selector] of Object.entries(kinds)) {
+  const scrolls = {'code': '.cell_input pre', 'table': '.bd-article .pst-scrollable-table-container'};
+  for (const [kind, selector] of Object.entries(scrolls)) {
     for (const e of document.querySelectorAll(selector)) {
       if (e.getClientRects().length === 0 || e.scrollWidth <= e.clientWidth + 1) continue;
-      const longest = e.innerText.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), '');
-      wide.push(`${kind}, ${e.scrollWidth} px in ${e.clientWidth}: ${longest.trim().slice(0, 80)}`);
+      wide.push(`${kind}, ${e.scrollWidth} px in ${e.clientWidth}: ${longest(e).trim().slice(0, 80)}`);
+    }
+  }
+  const canvas = document.createElement('canvas').getContext('2d');
+  for (const e of document.querySelectorAll('.cell_output pre')) {
+    const lines = e.innerText.split('\\n');
+    const aligned = lines.filter(line => /\\S {2,}\\S/.test(line));
+    if (e.getClientRects().length === 0 || aligned.length < 3) continue;  // not a table
+    const style = getComputedStyle(e);
+    canvas.font = `${style.fontSize} ${style.fontFamily}`;
+    const room = e.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    for (const row of aligned.filter(line => canvas.measureText(line).width > room + 1)) {
+      wide.push(`printed table row, ${Math.round(canvas.measureText(row).width)} px in ${Math.round(room)}: `
+                + row.trim().slice(0, 80));
     }
   }
   return wide;
@@ -406,6 +419,14 @@ def test_the_page_fits_the_screen(visits, case):
         f"slider tracks narrower than {SLIDER_MIN_PX} px: {layout['narrow_sliders']}")
     assert layout["cut_labels"] == [], f"widget labels cut off: {layout['cut_labels']}"
     assert layout["wide_images"] == [], f"images wider than their column: {layout['wide_images']}"
+
+
+@pytest.mark.parametrize("case", [(p, w) for p, w in CASES if w == "desktop"], ids=case_id)
+def test_code_and_printed_tables_fit_the_column_on_a_desktop(visits, case):
+    """At 1280 px no code line or table scrolls sideways and no printed table wraps (on a phone
+    they may)."""
+    wide = visits(*case).wide_blocks
+    assert wide == [], f"{len(wide)} blocks wider than the text column:\n" + "\n".join(wide)
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
