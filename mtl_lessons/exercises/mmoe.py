@@ -139,8 +139,8 @@ def check_mmoe_parameters(mmoe_params: object, bottom_width: object) -> Feedback
     if width == best + 1:
         return Feedback(False, f"a bottom of {width:g} units has {shared_bottom_count(d, best + 1, v, t)} "
                                f"parameters, more than the MMoE's {expected}: round down.")
-    return Feedback(False, f"bottom_width = {width:g}: solve (inputs + 1) w + tasks (w tower_units + "
-                           "2 tower_units + 1) <= mmoe_params for the largest whole w.")
+    return Feedback(False, f"bottom_width = {width:g}: solve (inputs + 1) u + tasks (u tower_units + "
+                           "2 tower_units + 1) <= mmoe_params for the largest whole u.")
 
 
 # Exercise 3: how different are two tasks' gates? -----------------------------------------------
