@@ -96,7 +96,7 @@ def test_parameters_right_wrong_and_unfinished():
     assert "only the bottom layer" in check_mmoe_parameters(1503, 71).message
     assert "only the bottom layer" in check_mmoe_parameters(1503, 72).message
     assert "round down" in check_mmoe_parameters(1503, 38).message
-    assert "largest whole w" in check_mmoe_parameters(1503, 20).message
+    assert "largest whole u" in check_mmoe_parameters(1503, 20).message
     assert "number" in check_mmoe_parameters("many", 37).message
 
 
