@@ -230,3 +230,25 @@ def test_front_page_reading_times_are_the_chapters():
     assert quick and int(quick[1]) == round(sum(minutes[n] for n in (1, 2, 3, 4, 6, 16)) / 60)
     whole = re.search(r"all sixteen chapters in order, about (\d+) hours of reading", page)
     assert whole and int(whole[1]) == round(sum(minutes.values()) / 60)
+
+
+def test_instructor_page_counts_each_chapters_exercises_and_names_real_ones():
+    """The instructor page's table gives each chapter's number of exercises, and every exercise it
+    names in italics is the title of an exercise of the book."""
+    from mtl_lessons.classroom import find_exercises
+
+    page = (ROOT / "book" / "appendix" / "instructor.md").read_text(encoding="utf-8")
+    counts = {stem: int(n) for stem, n in re.findall(r"^\| \{doc\}`\.\./(\d\d_\w+)` \| .+ \| (\d+) \|$", page,
+                                                     flags=re.M)}
+    titles, actual = set(), {}
+    for path in CHAPTERS:
+        exercises = find_exercises(nbtools.load(path))[1]
+        actual[path.stem] = len(exercises)
+        for exercise in exercises:
+            title = re.search(r"```\{exercise\}[ \t]*([^\n]*)", exercise.prompt[0].source)[1].strip()
+            titles |= {title, title.removeprefix("Design: "), title.split(":")[0]}
+    assert counts == actual
+    section = page.split("## Suggested assignments")[1].split("\n## ")[0]
+    named = {re.sub(r"\s+", " ", t) for t in re.findall(r"(?<!\*)\*([^*]+)\*(?!\*)", section)}
+    known = {t.lower() for t in titles}
+    assert {t.lower() for t in named} <= known, sorted(t for t in named if t.lower() not in known)
