@@ -12,6 +12,8 @@ ASSETS_STAMP := _assets/vendor/.installed
 export TF_CPP_MIN_LOG_LEVEL := 2
 export TF_ENABLE_ONEDNN_OPTS := 0
 export MTL_LESSONS_PROGRESS := 0
+# A finding of the text that does not hold stops the run here (a reader's notebook prints a note).
+export MTL_LESSONS_STRICT := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 # Another machine inside the tests: the chapters that train longest run a second time on other

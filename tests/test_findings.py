@@ -9,13 +9,23 @@ from mtl_lessons.findings import finding
 from mtl_lessons.seeding import effective_seed, seed_offset
 
 
-def test_a_finding_is_an_assert_in_a_normal_run(monkeypatch):
+def test_a_finding_is_an_assert_under_the_books_tests(monkeypatch):
     monkeypatch.delenv("MTL_FINDINGS_REPORT", raising=False)
+    monkeypatch.setenv("MTL_LESSONS_STRICT", "1")
     assert finding("two is more than one", 2 > 1) is True
     with pytest.raises(AssertionError, match=r"finding does not hold: one is more than two \(\[1, 2\]\)"):
         finding("one is more than two", 1 > 2, [1, 2])
     with pytest.raises(TypeError, match="statement"):
         finding("", True)
+
+
+def test_on_a_readers_machine_a_finding_that_fails_prints_a_note_and_the_run_goes_on(monkeypatch, capsys):
+    monkeypatch.delenv("MTL_FINDINGS_REPORT", raising=False)
+    monkeypatch.delenv("MTL_LESSONS_STRICT", raising=False)
+    assert finding("one is more than two", 1 > 2, [1, 2]) is False
+    note = capsys.readouterr().out
+    assert "in this run, a finding the text states does not hold: one is more than two ([1, 2])" in note
+    assert finding("two is more than one", 2 > 1) is True and capsys.readouterr().out == ""
 
 
 def test_under_robustness_a_finding_is_recorded_and_the_run_goes_on(monkeypatch, tmp_path):
