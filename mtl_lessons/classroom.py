@@ -209,8 +209,16 @@ def otter_master(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_notebook(cells=master, metadata=nb.metadata)
 
 
-def write_editions(notebook: Path, out: Path) -> dict[str, Path]:
-    """Run Otter Assign on a chapter; return the paths of the student notebook and the autograder."""
+def write_editions(notebook: Path, out: Path, kernel: str | None = None) -> dict[str, Path]:
+    """Run Otter Assign on a chapter; return the paths of the student notebook and the autograder.
+
+    ``kernel`` names the Jupyter kernel the student and solution notebooks open in (for example the
+    ``mtl`` kernel a JupyterHub registers for the book's environment); by default they keep the
+    chapter's own (``python3``).
+    """
+    if kernel is not None and (not isinstance(kernel, str) or not re.fullmatch(r"[A-Za-z0-9._-]+", kernel)):
+        raise ValueError("kernel must be a kernel name such as 'mtl' (letters, digits, '.', '_', '-'); "
+                         f"got {kernel!r}")
     from otter.assign import main as otter_assign
 
     notebook, out = Path(notebook), Path(out)
@@ -228,6 +236,12 @@ def write_editions(notebook: Path, out: Path) -> dict[str, Path]:
         except Exception as error:
             raise RuntimeError(f"otter assign failed on {notebook.name}:\n{log.getvalue()}") from error
     _grade_in_place(target / "student" / f"{name}.ipynb", find_exercises(nb)[1])
+    if kernel is not None:
+        for edition in (target / "student" / f"{name}.ipynb", target / "autograder" / f"{name}.ipynb"):
+            written = nbformat.read(edition, as_version=4)
+            written.metadata["kernelspec"] = {"name": kernel, "display_name": f"Python ({kernel})",
+                                              "language": "python"}
+            nbformat.write(written, edition)
     zips = sorted((target / "autograder").glob("*.zip"))
     return {"student": target / "student" / f"{name}.ipynb",
             "solution": target / "autograder" / f"{name}.ipynb",
@@ -267,10 +281,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="*", type=Path,
                         help="chapters (default: every chapter with exercises)")
     parser.add_argument("--out", type=Path, default=Path("_build/classroom"))
+    parser.add_argument("--kernel", help="the Jupyter kernel the editions open in, e.g. mtl on a JupyterHub "
+                                         "(default: the chapters' own, python3)")
     args = parser.parse_args(argv)
     notebooks = args.notebooks or sorted(Path("book").glob("[0-9]*.ipynb"))
     for notebook in notebooks:
-        paths = write_editions(notebook, args.out)
+        paths = write_editions(notebook, args.out, kernel=args.kernel)
         print(f"{notebook.name}: student edition {paths['student']}, autograder {paths['autograder']}")
     return 0
 

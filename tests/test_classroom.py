@@ -134,3 +134,13 @@ def test_otter_run_grades_each_exercise_where_it_is_answered_with_the_checkers_f
     assert {q: r[0] for q, r in report.items()} == {"tiny_ex_1": 0.0, "tiny_ex_2": 0.0}, report
     assert str(check_dwa_weights([1.0, 1.0, 1.0])).removeprefix("Not yet. ") in report["tiny_ex_1"][2]
     assert "Not attempted yet" in report["tiny_ex_2"][2]
+
+
+def test_the_editions_open_in_the_kernel_a_jupyterhub_registers(tmp_path):
+    nbformat.write(two_exercises_on_answer(), tmp_path / "tiny.ipynb")
+    editions = write_editions(tmp_path / "tiny.ipynb", tmp_path / "editions", kernel="mtl")
+    for edition in (editions["student"], editions["solution"]):
+        assert nbformat.read(edition, as_version=4).metadata["kernelspec"]["name"] == "mtl"
+    assert "CC BY 4.0" in nbformat.read(editions["student"], as_version=4).cells[0].source
+    with pytest.raises(ValueError, match="kernel must be a kernel name"):
+        write_editions(tmp_path / "tiny.ipynb", tmp_path / "editions", kernel="my kernel")
