@@ -129,6 +129,20 @@ LAYOUT = """(minSlider) => {
       .filter(w => w < minSlider),
     cut_labels: labels.filter(e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1)
       .map(e => `${e.textContent.trim()} (${e.clientWidth} of ${e.scrollWidth} px shown)`),
+    broken_words: [...document.querySelectorAll('.bd-article h1, .bd-article h2')].filter(shown)
+      .flatMap(h => {
+      const range = document.createRange();
+      const broken = [];
+      for (const node of [...h.childNodes].filter(n => n.nodeType === Node.TEXT_NODE)) {
+        for (const match of node.textContent.matchAll(/[^\\s-]+/g)) {
+          range.setStart(node, match.index);
+          range.setEnd(node, match.index + match[0].length);
+          const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+          if (lines.size > 1) broken.push(match[0]);
+        }
+      }
+      return broken;
+    }),
     wide_images: images.filter(img => {
       const r = box(img);
       const column = img.closest('.cell_output, .jupyter-widgets, figure, p, div') || img.parentElement;
@@ -419,6 +433,7 @@ def test_the_page_fits_the_screen(visits, case):
         f"slider tracks narrower than {SLIDER_MIN_PX} px: {layout['narrow_sliders']}")
     assert layout["cut_labels"] == [], f"widget labels cut off: {layout['cut_labels']}"
     assert layout["wide_images"] == [], f"images wider than their column: {layout['wide_images']}"
+    assert layout["broken_words"] == [], f"heading words broken across lines: {layout['broken_words']}"
 
 
 @pytest.mark.parametrize("case", [(p, w) for p, w in CASES if w == "desktop"], ids=case_id)
