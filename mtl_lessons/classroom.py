@@ -1,6 +1,7 @@
 """Student editions and autograders of the book's chapters, made with otter-grader.
 
-    python -m mtl_lessons.classroom [--out DIR] [notebook.ipynb ...]       (`make classroom`)
+    python -m mtl_lessons.classroom [--out DIR] [--kernel NAME] [notebook.ipynb ...]  (`make classroom`)
+    python -m mtl_lessons.classroom --grade AUTOGRADER.zip SUBMISSIONS_DIR [--csv grades.csv]
 
 Every exercise of a chapter is written the same way: an ``{exercise}`` cell with a label, a stub
 code cell that ends with a checker call (``check_dwa_weights(weights_epoch_4)``), then a
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import ast
 import contextlib
+import csv
 import io
 import re
 import shutil
@@ -276,6 +278,45 @@ def grade(autograder: Path, submission: Path) -> dict[str, tuple[float, float, s
     return report
 
 
+def grade_folder(autograder: Path, folder: Path) -> list[dict[str, object]]:
+    """Grade every notebook of a folder of submissions: one row per notebook, a column per question.
+
+    A row holds the notebook's name, each question's score, the total and the points possible; a
+    notebook that cannot be graded (not a notebook, or it stops the grader) gets its error instead,
+    and the others are still graded.
+    """
+    autograder, folder = Path(autograder), Path(folder)
+    if not autograder.is_file():
+        raise FileNotFoundError(f"autograder must be the zip that `make classroom` wrote; "
+                                f"{autograder} is no file")
+    if not folder.is_dir():
+        raise NotADirectoryError(f"submissions must be a folder of .ipynb files; {folder} is no folder")
+    submissions = sorted(folder.glob("*.ipynb"))
+    if not submissions:
+        raise ValueError(f"{folder} holds no .ipynb file to grade")
+    rows: list[dict[str, object]] = []
+    for submission in submissions:
+        try:
+            report = grade(autograder, submission)
+        except Exception as error:  # one broken submission must not stop a class's grading
+            rows.append({"submission": submission.name, "error": f"{type(error).__name__}: {error}"[:300]})
+            continue
+        rows.append({"submission": submission.name, **{q: score for q, (score, _, _) in report.items()},
+                     "total": sum(score for score, _, _ in report.values()),
+                     "possible": sum(possible for _, possible, _ in report.values())})
+    return rows
+
+
+def write_grades(rows: list[dict[str, object]], path: Path) -> Path:
+    """Write the rows of ``grade_folder`` as a CSV table (a spreadsheet opens it)."""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    return Path(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path,
@@ -283,7 +324,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("_build/classroom"))
     parser.add_argument("--kernel", help="the Jupyter kernel the editions open in, e.g. mtl on a JupyterHub "
                                          "(default: the chapters' own, python3)")
+    parser.add_argument("--grade", nargs=2, type=Path, metavar=("AUTOGRADER", "SUBMISSIONS"),
+                        help="grade every notebook of the folder SUBMISSIONS with the autograder zip")
+    parser.add_argument("--csv", type=Path, default=Path("grades.csv"), help="where --grade writes its table")
     args = parser.parse_args(argv)
+    if args.grade:
+        rows = grade_folder(*args.grade)
+        write_grades(rows, args.csv)
+        print(f"{len(rows)} submissions graded; the table, one row each, is in {args.csv}")
+        return 0
     notebooks = args.notebooks or sorted(Path("book").glob("[0-9]*.ipynb"))
     for notebook in notebooks:
         paths = write_editions(notebook, args.out, kernel=args.kernel)

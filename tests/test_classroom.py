@@ -144,3 +144,30 @@ def test_the_editions_open_in_the_kernel_a_jupyterhub_registers(tmp_path):
     assert "CC BY 4.0" in nbformat.read(editions["student"], as_version=4).cells[0].source
     with pytest.raises(ValueError, match="kernel must be a kernel name"):
         write_editions(tmp_path / "tiny.ipynb", tmp_path / "editions", kernel="my kernel")
+
+
+def test_a_folder_of_submissions_is_graded_into_one_table(tmp_path):
+    """The solution scores full marks, the untouched student edition zero, and a file that is not a
+    notebook gets its error in its row while the others are graded."""
+    import csv
+    import shutil
+
+    from mtl_lessons.classroom import grade_folder, main
+
+    nbformat.write(two_exercises_on_answer(), tmp_path / "tiny.ipynb")
+    editions = write_editions(tmp_path / "tiny.ipynb", tmp_path / "editions")
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    shutil.copy(editions["solution"], folder / "ada.ipynb")
+    shutil.copy(editions["student"], folder / "bob.ipynb")
+    (folder / "carl.ipynb").write_text("not a notebook")
+    table = tmp_path / "grades.csv"
+    assert main(["--grade", str(editions["autograder"]), str(folder), "--csv", str(table)]) == 0
+    rows = {row["submission"]: row for row in csv.DictReader(table.open())}
+    assert (rows["ada.ipynb"]["total"], rows["ada.ipynb"]["possible"]) == ("2.0", "2.0")
+    assert (rows["bob.ipynb"]["tiny_ex_1"], rows["bob.ipynb"]["total"]) == ("0.0", "0.0")
+    assert rows["carl.ipynb"]["error"] and not rows["carl.ipynb"]["total"]
+    with pytest.raises(ValueError, match="holds no .ipynb file"):
+        grade_folder(editions["autograder"], tmp_path / "editions" / "tiny")
+    with pytest.raises(FileNotFoundError, match="autograder must be the zip"):
+        grade_folder(tmp_path / "missing.zip", folder)
