@@ -6,5 +6,5 @@ Importing this package is cheap and never imports TensorFlow; the PyTorch code l
 
 from mtl_lessons.seeding import set_seed
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 __all__ = ["set_seed", "__version__"]
