@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.margins import FLAG_BELOW, rewrite  # noqa: E402
-from benchmarks.robustness_page import PAGE, write_page  # noqa: E402
+from benchmarks.robustness_page import PAGE, holds, mark, write_page  # noqa: E402
 from tools.notebooks import notebook_paths  # noqa: E402
 
 # name -> (seed offset, environment); the first is the chapter as the book runs it
@@ -102,20 +102,6 @@ def run(notebook: Path, config: str, report: Path) -> list[str]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _mark(entry: dict | None) -> str:
-    if entry is None:
-        return "not reached"
-    margin = entry["margin"]
-    text = "holds" if entry["holds"] else "FAILS"
-    if entry.get("error"):
-        text += " (error)"
-    elif margin is not None:
-        text += f" {100 * margin:+.0f} %"
-        if entry["holds"] and margin < FLAG_BELOW:
-            text += " ⚠"
-    return text
-
-
 def merge(records: list[dict]) -> dict[tuple[str, str], dict]:
     """One entry per check and configuration: held every time it ran, with its smallest margin."""
     merged: dict[tuple[str, str], dict] = {}
@@ -138,12 +124,9 @@ def table(rows: list[dict], configs: list[str]) -> list[str]:
         if len(label) > 160:
             label = label[:157] + "..."
         lines.append(f"| {row['chapter']} | {'finding: ' if row['kind'] == 'finding' else ''}{label} | "
-                     + " | ".join(_mark(row["results"].get(c)) for c in configs) + " |")
+                     + " | ".join(mark(row["results"].get(c), FLAG_BELOW) for c in configs) + " |")
     findings = [r for r in rows if r["kind"] == "finding"]
     asserts = [r for r in rows if r["kind"] == "assert"]
-
-    def holds(row: dict, names: list[str]) -> bool:
-        return all(row["results"].get(c, {}).get("holds") for c in names)
 
     def thin(row: dict, names: list[str]) -> bool:
         margins = [row["results"].get(c, {}).get("margin") for c in names]

@@ -63,14 +63,23 @@ def commit() -> str:
 
 
 def mark(entry: dict | None, flag_below: float) -> str:
+    """One check in one configuration: "holds +12 %" (⚠ under ``flag_below``), "FAILS", "not reached"."""
     if entry is None:
         return "not reached"
-    if not entry["holds"]:
-        return "**fails**"
-    margin = entry.get("margin")
-    if margin is None:
-        return "holds"
-    return f"holds, {100 * margin:+.0f} %" + (" ⚠" if margin < flag_below else "")
+    margin = entry["margin"]
+    text = "holds" if entry["holds"] else "FAILS"
+    if entry.get("error"):
+        text += " (error)"
+    elif margin is not None:
+        text += f" {100 * margin:+.0f} %"
+        if entry["holds"] and margin < flag_below:
+            text += " ⚠"
+    return text
+
+
+def holds(row: dict, names: list[str]) -> bool:
+    """Whether a check held in every one of the configurations ``names``."""
+    return all(row["results"].get(c, {}).get("holds") for c in names)
 
 
 def write_page(summary: dict, flag_below: float, path: Path = PAGE, when: dt.datetime | None = None) -> str:
@@ -83,9 +92,6 @@ def write_page(summary: dict, flag_below: float, path: Path = PAGE, when: dt.dat
     findings = [r for r in rows if r["kind"] == "finding"]
     asserts = [r for r in rows if r["kind"] == "assert"]
     kernels = [c for c in configs if summary["configs"][c]["seed_offset"] == 0]
-
-    def holds(row: dict, names: list[str]) -> bool:
-        return all(row["results"].get(c, {}).get("holds") for c in names)
 
     def marks(row: dict, names: list[str]) -> str:
         return " | ".join(mark(row["results"].get(c), flag_below) for c in names) + " |"

@@ -22,6 +22,7 @@ from mtl_lessons.torch import (  # noqa: E402
     SharingSetting,
     UncertaintyWeighting,
     compare_weightings,
+    evaluate,
     seconds_per_step,
     target_variance,
     train_copies,
@@ -71,6 +72,11 @@ def test_compare_weightings_trains_every_method_from_the_same_start(toy):
                             select="last").test[0, 0, 0] for s, d in zip((0, 1), toy, strict=True)]
     assert np.allclose(runs["equal"].test, np.array(batched), rtol=1e-4)
     assert np.allclose(runs["mgda"].weights.sum(-1), 1.0, atol=1e-5)
+    # each run keeps its trained network: evaluated again, it gives the run's test metrics
+    assert len(runs["uw"].models) == 2
+    for k, data in enumerate(toy):
+        again = evaluate(runs["uw"].models[k], data, "test")
+        assert np.allclose([again[t] for t in data.tasks], runs["uw"].test[k], rtol=1e-6)
 
 
 def test_compare_weightings_refuses_bad_arguments(toy):

@@ -188,7 +188,7 @@ def _dot(model, data):
     (_dot, "dot product"),
     (lambda model, data: None, "returned None"),
     (lambda model, data: "0.5", "the cosine is"),
-    (lambda model, data: [0.1, 0.2], "Return one number"),
+    (lambda model, data: [0.1, 0.2], "should be a number; got [0.1, 0.2]"),
     (lambda model, data: -_cosine_by_hand(model, data), "the cosine is"),
 ])
 def test_gradient_cosine_wrong(function, hint):

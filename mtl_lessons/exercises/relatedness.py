@@ -12,7 +12,7 @@ import numpy as np
 
 from mtl_lessons._checks import check_float
 from mtl_lessons.analysis import support_precision_recall
-from mtl_lessons.exercises import Feedback, checker
+from mtl_lessons.exercises import Feedback, as_number, checker
 
 PREDICTIONS = ("helps", "hurts", "no clear difference")
 
@@ -163,10 +163,9 @@ def check_gradient_cosine(function: Callable) -> Feedback:
         got = function(model, data)
         if got is None:
             return Feedback(False, "Your function returned None: return the cosine as a number.")
-        try:
-            value = float(got)
-        except (TypeError, ValueError):
-            return Feedback(False, f"Return one number, the cosine; got {got!r}.")
+        value = as_number(got, "the cosine your function returns")
+        if isinstance(value, Feedback):
+            return value
         if abs(value - expected) <= 1e-5:
             continue
         case = f"For p = {p} and {depth} shared layer(s) of {hidden}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -32,7 +32,8 @@ class WeightingRuns:
     ``test`` and ``val``: each task's metric after the last epoch, shape ``(seeds, tasks)``;
     ``train``: each task's mean training loss in the last epoch, ``(seeds, tasks)``;
     ``weights``: the weight each task's loss received in every epoch, ``(seeds, epochs, tasks)``;
-    ``seconds``: wall-clock time of all its runs.
+    ``seconds``: wall-clock time of all its runs; ``models``: the trained network of each seed, to
+    look inside a run (its gradients, its heads) without training it again.
     """
 
     test: np.ndarray
@@ -40,6 +41,7 @@ class WeightingRuns:
     train: np.ndarray
     weights: np.ndarray
     seconds: float
+    models: list[HardSharingNet] = field(default_factory=list)
 
 
 def target_variance(data: MultiTaskData, split: str = "test") -> np.ndarray:
@@ -82,7 +84,7 @@ def compare_weightings(
     lr = check_float("lr", lr, minimum=0.0, strict_minimum=True)
     runs = {}
     for name, make in methods.items():
-        test, val, train, weights = [], [], [], []
+        test, val, train, weights, models = [], [], [], [], []
         start = time.perf_counter()
         for seed, data in zip(seeds, datasets, strict=True):
             torch.manual_seed(effective_seed(seed))
@@ -93,7 +95,8 @@ def compare_weightings(
             val.append([history.final("val")[t] for t in data.tasks])
             train.append([history.train_loss[t][-1] for t in data.tasks])
             weights.append([history.weights[t] for t in data.tasks])
+            models.append(model)
         runs[name] = WeightingRuns(np.array(test), np.array(val), np.array(train),
-                                   np.array(weights).transpose(0, 2, 1), time.perf_counter() - start)
+                                   np.array(weights).transpose(0, 2, 1), time.perf_counter() - start, models)
     return runs
 
