@@ -17,6 +17,22 @@ SHARED_COLOUR = "#9aa5b1"
 TASK_COLOURS = ("#4c78a8", "#f58518", "#54a24b", "#b279a2")
 ARCHITECTURES = ("independent", "hard", "partial", "soft", "gated")
 
+# The chapters' matplotlib style (``plt.style.use(BOOK_STYLE)``): no text smaller than 10 points at
+# 100 dots per inch, so that a figure shown at two thirds of its size on a phone or in the text
+# column still has letters of at least 9 pixels; the site's tests check that scale.
+BOOK_STYLE = {
+    "figure.dpi": 100,
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+    "legend.title_fontsize": 10,
+    "figure.titlesize": 12,
+}
+SMALLEST_FONT_POINTS = 10  # the smallest size BOOK_STYLE sets; a figure should not go below it
+
 
 def mean_and_spread(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard deviation (``ddof=0``) over the last axis, the seeds."""
