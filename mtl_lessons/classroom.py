@@ -23,15 +23,18 @@ import ast
 import contextlib
 import csv
 import io
+import json
 import re
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_raw_cell
+
+from mtl_lessons.editions import Book, fold_hidden, notebook_markdown
 
 EXERCISE = re.compile(r"```\{exercise\}[^\n]*\n:label:\s*(\S+)")
 SOLUTION_START = re.compile(r"```\{solution-start\}\s*(\S+)")
@@ -186,28 +189,72 @@ LICENCE_NOTE = ("*From the book Multi-Task Learning, Hands On, by the mtl_lesson
                 "may hand this notebook out and adapt it, with credit to the book.*")
 
 
-def otter_master(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
-    """The Otter Assign master notebook of one chapter: one question per exercise, one point each."""
+TENSORFLOW_IMPORT = re.compile(r"^\s*(?:import|from)\s+(?:tensorflow|keras|mtl_lessons\.keras)\b",
+                               re.MULTILINE)
+
+
+def package_requirement(notebook: Path) -> str | None:
+    """The pip requirement of ``mtl_lessons`` at the book's release, for the autograder's own
+    environment (otter-grader's Docker image, Gradescope), with the ``keras`` extra for a chapter that
+    imports TensorFlow; None for a notebook outside the book's repository."""
+    import yaml
+
+    from mtl_lessons import __version__
+
+    notebook = Path(notebook).resolve()
+    for folder in notebook.parents:
+        config = folder / "_config.yml"
+        if config.is_file() and folder / "book" in notebook.parents:
+            url = yaml.safe_load(config.read_text(encoding="utf-8"))["repository"]["url"].rstrip("/")
+            cells = nbformat.read(notebook, as_version=4).cells
+            keras = any(TENSORFLOW_IMPORT.search(c.source) for c in cells if c.cell_type == "code")
+            return f"mtl_lessons{'[keras]' if keras else ''} @ git+{url}@v{__version__}"
+    return None
+
+
+def otter_master(nb: nbformat.NotebookNode, name: str, book: Book | None = None,
+                 docname: str | None = None, requirement: str | None = None) -> nbformat.NotebookNode:
+    """The Otter Assign master notebook of one chapter: one question per exercise, one point each.
+
+    Its Markdown is rewritten for a notebook interface as in the reader's edition
+    (:mod:`mtl_lessons.editions`): exercises as numbered, titled headings, cross-references as links
+    to the website (``book``, where the chapter is ``docname``); the setup cell and the hidden
+    checks that stay are folded.
+    """
+    if book is None:
+        docname = docname or name
+        book = Book(site_url="./", titles={docname: name}, labels={}, exercise_numbers={})
+    docname = docname or name
     cells, exercises = find_exercises(nb)
+    numbers = {**{e.label: str(k) for k, e in enumerate(exercises, start=1)}, **book.exercise_numbers}
+    book = replace(book, exercise_numbers=numbers)
+
+    def for_notebooks(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
+        if cell.cell_type == "markdown":
+            return new_markdown_cell(notebook_markdown(cell.source, docname, book))
+        return fold_hidden(cell) if cell.cell_type == "code" else cell
+
     if not exercises:
         raise ValueError(f"{name} has no exercises")
     config = (f"# ASSIGNMENT CONFIG\nname: {name}\ninit_cell: false\ncheck_all_cell: false\n"
               "export_cell: false\nrun_tests: false\nsolutions_pdf: false\ngenerate: true\n"
               "tests:\n  ok_format: false\n")
+    if requirement is not None:
+        config += f"requirements:\n  - {json.dumps(requirement)}\n"
     master = [new_raw_cell(config), new_markdown_cell(LICENCE_NOTE)]
     for item in cells:
         if not isinstance(item, Exercise):
-            master.append(item)
+            master.append(for_notebooks(item))
             continue
-        texts = [SOLUTION_HEADER.sub("", c.source, count=1).strip() for c in item.solution
-                 if c.cell_type == "markdown"]
+        texts = [notebook_markdown(SOLUTION_HEADER.sub("", c.source, count=1).strip(), docname, book)
+                 for c in item.solution if c.cell_type == "markdown"]
         texts = [t for t in texts if t]
         explanation = [new_markdown_cell(("**Solution.** " if k == 0 else "") + text)
                        for k, text in enumerate(texts)]
         master += [new_raw_cell(f"# BEGIN QUESTION\nname: {item.question}\npoints: 1\ncheck_cell: false"),
-                   item.prompt[0], new_raw_cell("# BEGIN SOLUTION"), _answer_cell(item), *explanation,
-                   new_raw_cell("# END SOLUTION"), new_raw_cell("# BEGIN TESTS"), _test_cell(item),
-                   new_raw_cell("# END TESTS"), new_raw_cell("# END QUESTION")]
+                   for_notebooks(item.prompt[0]), new_raw_cell("# BEGIN SOLUTION"), _answer_cell(item),
+                   *explanation, new_raw_cell("# END SOLUTION"), new_raw_cell("# BEGIN TESTS"),
+                   _test_cell(item), new_raw_cell("# END TESTS"), new_raw_cell("# END QUESTION")]
     return nbformat.v4.new_notebook(cells=master, metadata=nb.metadata)
 
 
@@ -228,7 +275,8 @@ def write_editions(notebook: Path, out: Path, kernel: str | None = None) -> dict
     nb = nbformat.read(notebook, as_version=4)
     with tempfile.TemporaryDirectory() as work:
         master = Path(work) / f"{name}.ipynb"
-        nbformat.write(otter_master(nb, name), master)
+        book, docname = Book.around(notebook)
+        nbformat.write(otter_master(nb, name, book, docname, package_requirement(notebook)), master)
         target = out / name
         shutil.rmtree(target, ignore_errors=True)
         log = io.StringIO()

@@ -2,11 +2,12 @@
 
 Every chapter backs the numbers of its prose with ``assert`` statements in hidden cells. On the
 book's machines they must hold, and the tests and builds fail when one does not
-(``MTL_LESSONS_STRICT=1``). In Colab the libraries and the hardware differ (another PyTorch, a
-GPU), the last digits of a number can move, and "Run all" would stop at the first such check. The
-Colab setup cell therefore calls :func:`install`, which makes IPython run each ``assert`` of a cell
-(outside the functions and classes the cell defines) as :func:`check`: a check that holds is
-silent, one that fails prints a note that says what the book's run found, and the notebook goes on.
+(``MTL_LESSONS_STRICT=1``). On a reader's machine or in Colab the libraries and the hardware
+differ (another PyTorch, a GPU), the last digits of a number can move, and "Run all" would stop at
+the first such check. Every chapter's setup cell therefore calls :func:`install`, which makes
+IPython run each ``assert`` of a cell (outside the functions and classes the cell defines) as
+:func:`check`: a check that holds is silent, one that fails prints a note that says what the
+book's run found, and the notebook goes on.
 """
 
 from __future__ import annotations

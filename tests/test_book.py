@@ -222,7 +222,7 @@ def test_front_page_reading_times_are_the_chapters():
     tools.notebooks.reading_minutes computes them from the chapters' prose."""
     page = (ROOT / "book" / "index.md").read_text(encoding="utf-8")
     minutes = {int(p.name[:2]): nbtools.reading_minutes(p) for p in CHAPTERS}
-    table = {int(n): int(m) for n, m in re.findall(r"^\| (\d+) \| \{doc\}`\d\d_\w+`: .+ \| (\d+) min \|$",
+    table = {int(n): int(m) for n, m in re.findall(r"^\| \{doc\}`(\d\d)_\w+`: .+ \| (\d+) min \|$",
                                                       page, flags=re.M)}
     assert table == minutes, "make the front page's table say what reading_minutes gives"
     quick = re.search(r"this week\*\* \(about (\d+) hours\): 1, 2, 3, then 4 \(PyTorch\) or 5 \(Keras\),\s+6"

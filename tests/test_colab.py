@@ -1,10 +1,11 @@
 """The chapters run as Colab runs them: a stand-in `google.colab`, a recording pip, ipywidgets 7.
 
 In Colab the setup cell sees `google.colab` and calls `python -m pip install ...`. Here a stand-in
-`google.colab` module makes it take that branch, and a stand-in `pip` package, found before the
-real one on PYTHONPATH, records the command instead of installing. The kernel also sees Colab's
-widget stack (ipywidgets 7.7.1, installed by `make setup` into .venv/colab-widgets), so a chapter
-with explorers runs against the ipywidgets version Colab ships.
+`google.colab` module (tests/colab) makes it take that branch, and a stand-in `pip` package, found
+before the real one on PYTHONPATH, records the command instead of installing. `make test` executes
+every chapter's reader's edition in that stand-in (an IPython start-up file imports the module).
+Here the kernel also sees Colab's widget stack (ipywidgets 7.7.1, installed by `make setup` into
+.venv/colab-widgets), so a chapter with explorers runs against the ipywidgets version Colab ships.
 """
 
 import json
@@ -28,11 +29,7 @@ COLAB_PREINSTALLED = {"torch": "2.6.0", "tensorflow": "2.18.0", "ipywidgets": "7
                       "matplotlib": "3.10.0", "tqdm": "4.67.1"}
 FULL_RUN = ["book/03_loss.ipynb"]  # a chapter with explorers and static twins, run to the end
 
-RECORDING_PIP = """
-import json, os, sys
-with open(os.environ["MTL_PIP_RECORD"], "a", encoding="utf-8") as record:
-    record.write(json.dumps(sys.argv[1:]) + "\\n")
-"""
+STANDINS = ROOT / "tests" / "colab"
 
 
 @pytest.fixture()
@@ -40,15 +37,9 @@ def colab(tmp_path, monkeypatch):
     """A kernel environment like Colab's; returns the file where pip calls are recorded."""
     if not (COLAB_WIDGETS / "ipywidgets").is_dir():
         pytest.fail("Colab's widget stack is missing from .venv/colab-widgets: run `make setup`")
-    standins = tmp_path / "standins"
-    (standins / "google" / "colab").mkdir(parents=True)
-    (standins / "google" / "colab" / "__init__.py").write_text('"""Stand-in for Colab\'s module."""\n')
-    (standins / "pip").mkdir()
-    (standins / "pip" / "__init__.py").write_text("")
-    (standins / "pip" / "__main__.py").write_text(RECORDING_PIP)
     record = tmp_path / "pip-calls.jsonl"
     record.touch()
-    paths = [str(standins), str(COLAB_WIDGETS), os.environ.get("PYTHONPATH", "")]
+    paths = [str(STANDINS), str(COLAB_WIDGETS), os.environ.get("PYTHONPATH", "")]
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in paths if p))
     monkeypatch.setenv("MTL_PIP_RECORD", str(record))
     monkeypatch.setenv("MTL_LESSONS_PROGRESS", "0")
@@ -105,7 +96,10 @@ def test_the_package_leaves_colabs_preinstalled_libraries_alone():
 
 @pytest.mark.parametrize("relative", FULL_RUN)
 def test_a_chapter_with_explorers_runs_in_colab_with_ipywidgets_7(colab, relative):
-    executed = run_as_colab(nbtools.load(ROOT / relative))
+    from mtl_lessons.editions import Book, reader_edition
+
+    docname = relative.removesuffix(".ipynb")
+    executed = run_as_colab(reader_edition(nbtools.load(ROOT / relative), docname, Book.read(ROOT)))
     errors = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.output_type == "error"]
     assert errors == []

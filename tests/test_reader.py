@@ -53,3 +53,22 @@ def test_install_rewrites_the_shells_cells_once(monkeypatch, capsys):
         assert "does not hold: value == 3 (2)" in capsys.readouterr().out
     finally:
         shell.ast_transformers[:] = before
+
+
+def test_in_a_local_jupyter_kernel_the_setup_cell_turns_a_failed_check_into_a_note(monkeypatch, tmp_path):
+    """Outside Colab too (a reader's own Jupyter), "Run all" goes past a check that does not hold."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from tools import notebooks as nbtools
+
+    monkeypatch.delenv("MTL_LESSONS_STRICT", raising=False)
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))  # no Colab stand-in start-up file
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(nbtools.setup_cell_source()),
+                                         nbformat.v4.new_code_cell("x = 0.5\nassert x == 0.6, x"),
+                                         nbformat.v4.new_code_cell("print('went on')")])
+    NotebookClient(nb, timeout=60, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    printed = ["".join(o.get("text", "") for o in c.outputs) for c in nb.cells[1:]]
+    assert "a check of the text does not hold: x == 0.6 (0.5)" in printed[0]
+    assert printed[1] == "went on\n"

@@ -6,6 +6,11 @@ kernel sent, assembles the executed notebook, and stores it in the Jupyter Book 
 (jupyter-cache, the store that myst-nb reads in ``execute_notebooks: cache`` mode). The build
 that follows then finds every notebook executed and runs none of them again.
 
+What `make test` executes is the reader's edition of each notebook (``mtl_lessons.editions``, in
+_build/editions/reader), the notebook the website's Colab and download buttons give: its code cells
+are the source's, in the same order (some folded under a ``# @title`` line). The outputs are stored
+as those of the source notebook, which is what the website renders.
+
 Enable it with ``-p tools.nbval_stage`` and ``MTL_STAGE_EXECUTION=<cache folder>``. Widget state
 is rebuilt by nbclient's own handler of comm messages, the code that builds it when Jupyter Book
 executes a notebook itself. Only notebooks whose every cell passed are stored.
@@ -121,17 +126,35 @@ def _executed_notebook(run: _Run) -> nbformat.NotebookNode:
     return notebook
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def as_source(executed: nbformat.NotebookNode, path: Path) -> tuple[nbformat.NotebookNode, Path]:
+    """An executed reader's edition as its source notebook with those outputs (others unchanged)."""
+    from mtl_lessons.editions import copy_outputs
+
+    edition = executed.metadata.get("mtl_edition")
+    if not edition:
+        return executed, path
+    path = ROOT / edition["source"]
+    source = copy_outputs(nbformat.read(path, as_version=4), executed)
+    for key in ("widgets", "language_info"):
+        if key in executed.metadata:
+            source.metadata[key] = executed.metadata[key]
+    return source, path
+
+
 def _stage(run: _Run, folder: Path) -> None:
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
-    notebook = _executed_notebook(run)
+    notebook, path = as_source(_executed_notebook(run), run.path)
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder.parent / ".stage.lock", "w") as lock:  # two xdist workers share one database
         fcntl.flock(lock, fcntl.LOCK_EX)
         cache = get_cache(str(folder))
         cache.cache_notebook_bundle(
-            CacheBundleIn(notebook, str(run.path),
+            CacheBundleIn(notebook, str(path),
                           data={"execution_seconds": run.finished - run.started, "executed_by": EXECUTED_BY}),
             check_validity=False, overwrite=True)
 

@@ -1,6 +1,6 @@
 """Sphinx extension for the book's website (listed under sphinx.local_extensions in _config.yml).
 
-Two things that Jupyter Book 1.0.4 leaves undone:
+Five things that Jupyter Book 1.0.4 leaves undone:
 
 * **Each inline script once.** An inline script that an extension adds after the HTML builder
   has started (sphinx-thebe's ``const THEBE_JS_URL = ...``, even with the Thebe launch button
@@ -8,6 +8,21 @@ Two things that Jupyter Book 1.0.4 leaves undone:
   added (file name ``None``) and again when it replays its registry before writing (file name
   ``""``), and the two do not compare equal. Declaring a ``const`` twice is a console error on
   every page. The page context keeps the first of equal scripts (and stylesheets).
+
+* **Numbered chapters.** A chapter's number is its file's (``08_balancing`` is chapter 8): its
+  title gets it ("8. Balancing tasks") before Sphinx records the title, so the page, the navigation
+  and every link to it show it (Jupyter Book's own numbering restarts in each part of the book).
+
+* **Exercises numbered by chapter.** sphinx-exercise numbers the exercises across the whole book
+  ("Exercise 28"); the checkers, the notebook editions and the student editions say "Exercise 8.4"
+  (chapter 8's fourth). After Sphinx has assigned its numbers, each chapter's exercises are given
+  the chapter's number and their rank in it, so the titles and every reference agree.
+
+* **Notebook editions behind the buttons.** The ".ipynb" download button serves the page's copy
+  in ``_sources``: after the build that copy is replaced by the reader's edition
+  (``mtl_lessons.editions``: exercises, solutions and links rewritten for Jupyter and Colab), and
+  the Colab button opens that same file from the branch the site is published on
+  (``mtl_editions_branch``, gh-pages), so both give the notebook written for a notebook interface.
 
 * **Live explorers say where they run.** A chapter shows a live explorer's code and tags the cell
   ``remove-output``: its widget needs a kernel, and the website shows the explorer's static twin
@@ -22,8 +37,11 @@ Two things that Jupyter Book 1.0.4 leaves undone:
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
+import nbformat
 from docutils import nodes
 from myst_nb.core.render import MditRenderMixin
 from sphinx.application import Sphinx
@@ -90,17 +108,80 @@ def _record_widget_outputs(read_outputs):
 
 
 def colab_link(app: Sphinx, docname: str) -> str | None:
-    """The Colab address of this page's notebook, built as sphinx-book-theme builds its button."""
+    """The Colab address of this page's reader's edition: ``_sources/<page>.ipynb`` on the branch the
+    website is published on (the site's own copy, replaced by the edition after the build)."""
     options = app.config.html_theme_options or {}
     colab = (options.get("launch_buttons") or {}).get("colab_url", "").strip("/")
     repository = (options.get("repository_url") or "").rstrip("/")
     if not colab or "github.com/" not in repository:
         return None
     org_repo = "/".join(repository.split("github.com/", 1)[1].split("/")[:2])
-    branch = options.get("repository_branch") or "master"
-    prefix = (options.get("path_to_docs") or "").strip("/")
-    path = f"{prefix}/{docname}.ipynb" if prefix else f"{docname}.ipynb"
-    return f"{colab}/github/{org_repo}/blob/{branch}/{path}"
+    return f"{colab}/github/{org_repo}/blob/{app.config.mtl_editions_branch}/_sources/{docname}.ipynb"
+
+
+def point_colab_at_editions(app: Sphinx, pagename: str, templatename: str, context: dict,
+                            doctree: nodes.document | None) -> None:
+    """The theme's Colab button opens the reader's edition instead of the source notebook."""
+    url = colab_link(app, pagename)
+    for group in context.get("header_buttons", []):
+        for button in group.get("buttons", []) if isinstance(group, dict) else []:
+            if button.get("text") == "Colab" and url:
+                button["url"] = url
+
+
+def write_editions(app: Sphinx, exception: Exception | None) -> None:
+    """Replace each notebook's copy in ``_sources`` (the download button's file) by its reader's edition."""
+    if exception is not None or app.builder.format != "html":
+        return
+    from jupyter_cache import get_cache
+
+    from mtl_lessons.editions import Book, copy_outputs, reader_edition
+
+    root = Path(app.srcdir)
+    book = Book.read(root, app.config.html_baseurl or None)
+    cache = get_cache(str(app.env.mystnb_config.execution_cache_path
+                          or Path(app.outdir).parent / ".jupyter_cache"))
+    for docname in app.env.found_docs:
+        source = root / f"{docname}.ipynb"
+        target = Path(app.outdir) / "_sources" / f"{docname}.ipynb"
+        if not (source.is_file() and target.parent.is_dir()):
+            continue
+        notebook = nbformat.read(source, as_version=4)
+        try:  # the execution the page shows, from the build's cache: figures, tables, printed results
+            notebook = copy_outputs(notebook, cache.merge_match_into_notebook(notebook)[1], as_website=True)
+        except KeyError:  # not executed (a build without the cache): the edition goes without outputs
+            pass
+        nbformat.write(reader_edition(notebook, docname, book), target)
+
+
+# --- numbered chapters and exercises -----------------------------------------------------------
+
+def number_chapter_title(app: Sphinx, doctree: nodes.document) -> None:
+    """Put the chapter's number before its title ("8. Balancing tasks"), as the editions do."""
+    from mtl_lessons.editions import chapter_number
+
+    number = chapter_number(app.env.docname)
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if number is None or section is None or not isinstance(section[0], nodes.title):
+        return
+    section[0].insert(0, nodes.Text(f"{number}. "))
+
+
+def number_exercises_by_chapter(app: Sphinx, env: Any) -> list[str]:
+    """Give each chapter's exercises the numbers (chapter, rank): "Exercise 8.4" on the page and in
+    every reference. Runs after Sphinx's own numbering (across the book) on every build."""
+    changed = []
+    for docname, numbers in env.toc_fignumbers.items():
+        exercises = numbers.get("exercise")
+        match = re.match(r"(\d\d)_", docname.rsplit("/", 1)[-1])
+        if not exercises or not match:
+            continue
+        ranked = sorted(exercises, key=lambda node_id: exercises[node_id])
+        renumbered = {node_id: (int(match.group(1)), rank) for rank, node_id in enumerate(ranked, start=1)}
+        if renumbered != exercises:
+            numbers["exercise"] = renumbered
+            changed.append(docname)
+    return changed
 
 
 def live_note(app: Sphinx, docname: str) -> nodes.admonition:
@@ -136,6 +217,11 @@ def setup(app: Sphinx) -> dict:
     reader = MditRenderMixin._get_nb_code_cell_outputs  # fails loudly if myst-nb renames it
     if not hasattr(reader, "__wrapped__"):
         MditRenderMixin._get_nb_code_cell_outputs = _record_widget_outputs(reader)
+    app.add_config_value("mtl_editions_branch", "gh-pages", "html")
+    app.connect("doctree-read", number_chapter_title, priority=400)  # before Sphinx records titles
     app.connect("doctree-read", mark_live_explorers)
+    app.connect("env-get-updated", number_exercises_by_chapter, priority=900)
+    app.connect("html-page-context", point_colab_at_editions, priority=900)
+    app.connect("build-finished", write_editions)
     app.connect("html-page-context", dedupe_page_assets, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

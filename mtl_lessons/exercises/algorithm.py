@@ -44,7 +44,7 @@ def hard_sharing_parameters(
 
 @checker
 def check_parameter_count(answer: object) -> Feedback:
-    """Exercise 1: the parameter count of the partially shared network described in the exercise."""
+    """Exercise 2.1: the parameter count of the partially shared network described in the exercise."""
     if isinstance(answer, bool) or not isinstance(answer, Real):
         return Feedback(False, f"The answer should be a whole number of parameters; got {answer!r}.")
     if answer != int(answer):
@@ -102,7 +102,7 @@ _DELTA_CASES = (
 
 @checker
 def check_delta_mtl(function: Callable[..., float]) -> Feedback:
-    """Exercise 2: does ``function(mtl, stl, lower_is_better)`` compute the average relative gain?"""
+    """Exercise 2.2: does ``function(mtl, stl, lower_is_better)`` compute the average relative gain?"""
     if not callable(function):
         return Feedback(False, f"Pass your function itself, not {function!r}.")
     for mtl, stl, lower in _DELTA_CASES:
@@ -168,7 +168,7 @@ _WHY_FEEDBACK = {
 
 @checker
 def check_why_sum_gains(answer: object) -> Feedback:
-    """Exercise 3: which explanation of the sum task's gain fits the measurements?"""
+    """Exercise 2.3: which explanation of the sum task's gain fits the measurements?"""
     if not isinstance(answer, str) or answer.strip().upper() not in WHY_SUM_GAINS:
         return Feedback(False, f"Answer with one letter out of {', '.join(WHY_SUM_GAINS)}; got {answer!r}.")
     letter = answer.strip().upper()
@@ -195,5 +195,5 @@ _UNEQUAL = {
 
 @checker
 def check_unequal_loaders(answer: object) -> Feedback:
-    """Design exercise: two tasks with data sets of 1,000 and 200 examples, trained alternately."""
+    """Exercise 2.4 (design): two tasks with data sets of 1,000 and 200 examples, trained alternately."""
     return multiple_choice(answer, "c", _UNEQUAL)

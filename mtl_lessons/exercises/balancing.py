@@ -14,7 +14,7 @@ import torch
 
 from mtl_lessons.exercises import Feedback, checker, multiple_choice
 
-# Exercise 1: MGDA's weight for two gradients ---------------------------------------------------
+# Exercise 8.1: MGDA's weight for two gradients ---------------------------------------------------
 
 _MGDA_CASES = [  # (g1, g2, what the case tests)
     ([1.0, 0.0], [-1.0, 1.0], "two conflicting gradients"),
@@ -32,7 +32,7 @@ def mgda_reference(g1: np.ndarray, g2: np.ndarray) -> float:
 
 @checker
 def check_mgda_gamma(function: Callable) -> Feedback:
-    """Exercise 1: ``function(g1, g2)`` returns MGDA's weight of ``g1`` for two tasks."""
+    """Exercise 8.1: ``function(g1, g2)`` returns MGDA's weight of ``g1`` for two tasks."""
     for g1, g2, what in _MGDA_CASES:
         g1, g2 = np.array(g1), np.array(g2)
         value = function(g1.copy(), g2.copy())
@@ -67,7 +67,7 @@ def check_mgda_gamma(function: Callable) -> Feedback:
                           "gradients.")
 
 
-# Exercise 2: one PCGrad step by hand ----------------------------------------------------------
+# Exercise 8.2: one PCGrad step by hand ----------------------------------------------------------
 
 PCGRAD_G1, PCGRAD_G2 = np.array([2.0, 1.0]), np.array([-3.0, 1.0])
 
@@ -85,7 +85,7 @@ def _vector(answer: object, name: str) -> np.ndarray | Feedback:
 
 @checker
 def check_pcgrad_by_hand(projected_g1: object, projected_g2: object, update: object) -> Feedback:
-    """Exercise 2: PCGrad's projections of g1 = (2, 1) and g2 = (-3, 1), and their sum."""
+    """Exercise 8.2: PCGrad's projections of g1 = (2, 1) and g2 = (-3, 1), and their sum."""
     answers = {}
     for name, answer in (("projected_g1", projected_g1), ("projected_g2", projected_g2), ("update", update)):
         vector = _vector(answer, name)
@@ -118,7 +118,7 @@ def check_pcgrad_by_hand(projected_g1: object, projected_g2: object, update: obj
                           "and g2: it lowers both losses to first order.")
 
 
-# Exercise 3: DWA's weights from a loss history -------------------------------------------------
+# Exercise 8.3: DWA's weights from a loss history -------------------------------------------------
 
 DWA_HISTORY = np.array([[2.0, 0.50, 1.0], [1.0, 0.45, 0.9], [0.8, 0.44, 0.6]])  # epochs 1-3, tasks 1-3
 
@@ -130,7 +130,7 @@ def _dwa(rates: np.ndarray, temperature: float = 2.0) -> np.ndarray:
 
 @checker
 def check_dwa_weights(weights_epoch_4: object) -> Feedback:
-    """Exercise 3: DWA's weights (temperature 2) in epoch 4 for the loss history of the exercise."""
+    """Exercise 8.3: DWA's weights (temperature 2) in epoch 4 for the loss history of the exercise."""
     try:
         weights = np.asarray(weights_epoch_4, dtype=float)
     except (TypeError, ValueError):
@@ -156,7 +156,7 @@ def check_dwa_weights(weights_epoch_4: object) -> Feedback:
                            "then 3 exp(r / 2) / sum exp(r / 2).")
 
 
-# Exercise 4: a plan for tasks in different units ----------------------------------------------
+# Exercise 8.4: a plan for tasks in different units ----------------------------------------------
 
 _PLAN = {
     "a": "MGDA does not raise a loss to first order, but on the toy it gave the quiet task nearly all "
@@ -176,11 +176,11 @@ _PLAN = {
 
 @checker
 def check_rebalancing_plan(answer: object) -> Feedback:
-    """Exercise 4: the plan for two regression tasks whose targets differ by orders of magnitude."""
+    """Exercise 8.4: the plan for two regression tasks whose targets differ by orders of magnitude."""
     return multiple_choice(answer, "b", _PLAN)
 
 
-# Exercise 5: GradNorm's gradient loss -----------------------------------------------------------
+# Exercise 8.5: GradNorm's gradient loss -----------------------------------------------------------
 
 
 def gradnorm_loss_reference(weights, norms, losses, initial_losses, asymmetry: float):
@@ -256,7 +256,7 @@ def _weight_gradient(function: Callable, weights, norms, losses, initial, asymme
 
 @checker
 def check_gradnorm_loss(function: Callable) -> Feedback:
-    """Exercise 5: ``function(weights, norms, losses, initial_losses, asymmetry)``: GradNorm's loss."""
+    """Exercise 8.5: ``function(weights, norms, losses, initial_losses, asymmetry)``: GradNorm's loss."""
     for weights, norms, losses, initial, asymmetry, what in _gradnorm_cases():
         result = _weight_gradient(function, weights, norms, losses, initial, asymmetry)
         if isinstance(result, Feedback):

@@ -14,7 +14,7 @@ from mtl_lessons.exercises import NOT_ANSWERED, Feedback, checker, multiple_choi
 
 @checker
 def check_best_p(best_p: object, p_values: Sequence[float], gain: np.ndarray) -> Feedback:
-    """Exercise 1: the p with the largest mean gain of sharing in the chapter's table."""
+    """Exercise 15.1: the p with the largest mean gain of sharing in the chapter's table."""
     means = np.asarray(gain, dtype=float).mean(axis=1)
     expected = float(p_values[int(np.argmax(means))])
     try:
@@ -38,7 +38,8 @@ def check_best_p(best_p: object, p_values: Sequence[float], gain: np.ndarray) ->
 
 @checker
 def check_task_count_cost(jacobian_megabytes: object, backward_passes: object) -> Feedback:
-    """Exercise 2: the memory of PCGrad's Jacobian (10 tasks, 2 million float32 parameters) and its passes."""
+    """Exercise 15.2: the memory of PCGrad's Jacobian (10 tasks, 2 million float32
+    parameters) and its backward passes."""
     try:
         megabytes, passes = float(jacobian_megabytes), float(backward_passes)
     except (TypeError, ValueError):
@@ -72,11 +73,11 @@ _NEGATIVE_TRANSFER = {
 
 @checker
 def check_negative_transfer_plan(answer: object) -> Feedback:
-    """Exercise 3: the plan when a much louder second task makes the first worse."""
+    """Exercise 15.3: the plan when a much louder second task makes the first worse."""
     return multiple_choice(answer, "b", _NEGATIVE_TRANSFER)
 
 
-# Exercise 4: the lookahead affinity to first order ---------------------------------------------
+# Exercise 15.4: the lookahead affinity to first order ---------------------------------------------
 
 
 def first_order_reference(gradients: np.ndarray, losses: np.ndarray, lr: float) -> np.ndarray:
@@ -108,7 +109,7 @@ def _tiny_affinity_case():
 
 @checker
 def check_first_order_affinity(function) -> Feedback:
-    """Exercise 4: ``function(gradients, losses, lr)`` is the first-order lookahead affinity ``(T, T)``.
+    """Exercise 15.4: ``function(gradients, losses, lr)`` is the first-order lookahead affinity ``(T, T)``.
 
     Checked against :func:`first_order_reference` on random inputs, then against the package's exact
     :func:`~mtl_lessons.torch.lookahead_affinity` at a small step, where the two must agree.

@@ -29,7 +29,7 @@ def check_parameter_counts(
     hard: object, independent: object, in_features: int = 10, hidden: Sequence[int] = (32, 32),
     n_tasks: int = 2,
 ) -> Feedback:
-    """Exercise 1: parameter counts of hard sharing and of independent networks."""
+    """Exercise 1.1: parameter counts of hard sharing and of independent networks."""
     answers = {"hard": hard, "independent": independent}
     for name, value in answers.items():
         if isinstance(value, bool) or not isinstance(value, int):
@@ -73,7 +73,7 @@ _READINGS = {
 
 @checker
 def check_negative_transfer_reading(answer: object) -> Feedback:
-    """Exercise 3: which reading of the negative-transfer experiment the measurements support."""
+    """Exercise 1.3: which reading of the negative-transfer experiment the measurements support."""
     if not isinstance(answer, str) or answer.strip().lower() not in _READINGS:
         return Feedback(False, f"Answer with one letter, 'a', 'b', 'c' or 'd'; got {answer!r}.")
     key = answer.strip().lower()
@@ -90,7 +90,7 @@ def _reference_masked_mse(prediction, target, mask):
 
 @checker
 def check_masked_mse(function: Callable) -> Feedback:
-    """Exercise 2: ``function(prediction, target, mask)`` is the MSE over the labelled examples only.
+    """Exercise 1.2: ``function(prediction, target, mask)`` is the MSE over the labelled examples only.
 
     ``mask[i]`` is True where example ``i`` has a label for the task. A batch without any label
     must give 0 (and a gradient of 0), never NaN, so that one unlabelled batch cannot spoil a run.

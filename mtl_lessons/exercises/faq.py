@@ -13,7 +13,7 @@ import numpy as np
 
 from mtl_lessons.exercises import NOT_ANSWERED, Feedback, checker
 
-# Exercise 1: transfer, joint training or neither ------------------------------------------------
+# Exercise 16.1: transfer, joint training or neither ------------------------------------------------
 
 OPTIONS = ("frozen trunk", "fine-tune all", "joint", "single-task")
 _SCENARIO_ANSWERS = {"s1": "frozen trunk", "s2": "fine-tune all", "s3": "joint", "s4": "single-task"}
@@ -44,7 +44,7 @@ _SCENARIO_HINTS = {
 
 @checker
 def check_transfer_or_joint(choices: object) -> Feedback:
-    """Exercise 1: ``{scenario: one of OPTIONS}`` for the four scenarios of the exercise."""
+    """Exercise 16.1: ``{scenario: one of OPTIONS}`` for the four scenarios of the exercise."""
     if not isinstance(choices, dict):
         return Feedback(False, f"`choices` should be a dict such as {{'s1': 'joint', ...}}; got {choices!r}.")
     missing = [s for s in _SCENARIO_ANSWERS if choices.get(s) is None or choices.get(s) is Ellipsis]
@@ -64,7 +64,7 @@ def check_transfer_or_joint(choices: object) -> Feedback:
                           "train jointly; unrelated tasks with plenty of data: train alone.")
 
 
-# Exercise 2: the one-standard-error rule over folds --------------------------------------------
+# Exercise 16.2: the one-standard-error rule over folds --------------------------------------------
 
 DEPTHS = (0, 1, 2, 3)
 _UNIT = np.array([-1.5, -0.5, 0.0, 0.5, 1.5]) / np.array([-1.5, -0.5, 0.0, 0.5, 1.5]).std()  # mean 0, sd 1
@@ -102,7 +102,7 @@ def one_se_reference(fold_scores: np.ndarray) -> int:
 
 @checker
 def check_one_se_choice(function: Callable) -> Feedback:
-    """Exercise 2: ``function(fold_scores)`` applies the one-standard-error rule to ``(depths, folds)``."""
+    """Exercise 16.2: ``function(fold_scores)`` applies the one-standard-error rule to ``(depths, folds)``."""
     for scores, what in _ONE_SE_CASES:
         value = function(scores.copy())
         if value is None:
@@ -143,7 +143,7 @@ def check_one_se_choice(function: Callable) -> Feedback:
                           "mean, on every table.")
 
 
-# Exercise 3: spot the leak -----------------------------------------------------------------------
+# Exercise 16.3: spot the leak -----------------------------------------------------------------------
 
 _LEAKY = {2: "step 2 standardises with statistics of the test inputs",
           4: "step 4 normalises the criterion with the variance of the test targets",
@@ -156,7 +156,7 @@ _CLEAN = {1: "step 1 (one split before anything else) is what keeps the test set
 
 @checker
 def check_leaky_steps(leaky_steps: object) -> Feedback:
-    """Exercise 3: the set of step numbers (1 to 7) that leak information from the test split."""
+    """Exercise 16.3: the set of step numbers (1 to 7) that leak information from the test split."""
     try:
         steps = {int(s) for s in leaky_steps}  # type: ignore[union-attr]
     except (TypeError, ValueError):
@@ -176,7 +176,7 @@ def check_leaky_steps(leaky_steps: object) -> Feedback:
     return Feedback(True, "Steps 2, 4 and 7: " + "; ".join(_LEAKY.values()) + ".")
 
 
-# Exercise 4: when to stop a shared model whose tasks keep their own best epoch -----------------
+# Exercise 16.4: when to stop a shared model whose tasks keep their own best epoch -----------------
 
 
 def stop_reference(val_errors: np.ndarray, patience: int) -> tuple[int, list[int]]:
@@ -212,7 +212,8 @@ _STOP_CASES = [  # (validation errors (evaluations, tasks), patience, what the c
 
 @checker
 def check_stop_epochs(function: Callable) -> Feedback:
-    """Exercise 4: ``function(val_errors, patience)`` returns ``(stop, best)`` as :func:`stop_reference`."""
+    """Exercise 16.4: ``function(val_errors, patience)`` returns ``(stop, best)`` as
+    :func:`stop_reference`."""
     for errors, patience, what in _STOP_CASES:
         value = function(errors.copy(), patience)
         if value is None:

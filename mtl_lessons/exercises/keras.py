@@ -19,7 +19,7 @@ UNCERTAINTY_ANSWER = "b"
 
 @checker
 def check_article_b_parameters(unflattened: object, flattened: object) -> Feedback:
-    """Exercise 1: parameter counts of article B's model on 28 x 28 images, without and with Flatten."""
+    """Exercise 5.1: parameter counts of article B's model on 28 x 28 images, without and with Flatten."""
     upper = 128 * 64 + 64 + 64 * 10 + 10  # Dense(64) and the output layer Dense(10)
     expected_unflattened = 28 * 128 + 128 + upper
     expected_flattened = 28 * 28 * 128 + 128 + upper
@@ -64,7 +64,8 @@ def _max_gap(first: list, second: list) -> float:
 
 @checker
 def check_weighted_step(function: Callable) -> Feedback:
-    """Exercise 2: ``function(model, optimizer, losses_fn, alpha, x, y)`` takes one step on the weighted sum.
+    """Exercise 5.2: ``function(model, optimizer, losses_fn, alpha, x, y)`` takes one step on the
+    weighted sum.
 
     It must return ``{task: L_t}`` (the losses before the step) and leave the model with the
     weights of one optimiser step on ``sum_t alpha_t L_t``.
@@ -138,7 +139,7 @@ def regression_optimum(loss: float) -> tuple[float, float, float]:
 
 @checker
 def check_uncertainty_optimum(weight_1: object, weight_2: object, total: object) -> Feedback:
-    """Exercise 3: effective weights and total loss at the optimum, for the losses ``EXERCISE_LOSSES``."""
+    """Exercise 5.3: effective weights and total loss at the optimum, for the losses ``EXERCISE_LOSSES``."""
     optima = [regression_optimum(loss) for loss in EXERCISE_LOSSES]
     numbers = []
     for name, value in (("weight_1", weight_1), ("weight_2", weight_2), ("total", total)):
@@ -184,7 +185,7 @@ UNCERTAINTY_FEEDBACK = {
 
 @checker
 def check_uncertainty_reading(answer: object) -> Feedback:
-    """Exercise 4: which statement explains the weights that uncertainty weighting learned."""
+    """Exercise 5.4: which statement explains the weights that uncertainty weighting learned."""
     if not isinstance(answer, str) or answer.strip().lower() not in ("a", "b", "c", "d"):
         return Feedback(False, f"Answer with one letter, 'a', 'b', 'c' or 'd'; got {answer!r}.")
     letter = answer.strip().lower()
@@ -210,5 +211,5 @@ _LEARNED_WEIGHTS = {
 
 @checker
 def check_learned_weights_design(answer: object) -> Feedback:
-    """Design exercise: where, in Keras, task weights that are learned during training must live."""
+    """Exercise 5.5 (design): where, in Keras, task weights that are learned during training must live."""
     return multiple_choice(answer, "b", _LEARNED_WEIGHTS)

@@ -12,7 +12,7 @@ import numpy as np
 
 from mtl_lessons.exercises import NOT_ANSWERED, Feedback, as_number, checker, close_to, unanswered
 
-# Exercise 1: the numbers of a tiny two-task problem, computed by hand.
+# Exercise 3.1: the numbers of a tiny two-task problem, computed by hand.
 EXERCISE1 = {
     "pred1": [1.0, 2.0, 0.0],
     "y1": [1.5, 2.0, -1.0],
@@ -34,7 +34,7 @@ def _exercise1_terms() -> tuple[float, float, float]:
 
 
 def exercise1_answer() -> float:
-    """The total loss of Exercise 1: alpha_1 L_1 + alpha_2 L_2 + (lam / 2) ||theta||^2."""
+    """The total loss of Exercise 3.1: alpha_1 L_1 + alpha_2 L_2 + (lam / 2) ||theta||^2."""
     loss1, loss2, regulariser = _exercise1_terms()
     a1, a2 = EXERCISE1["alpha"]
     return a1 * loss1 + a2 * loss2 + regulariser
@@ -42,7 +42,7 @@ def exercise1_answer() -> float:
 
 @checker
 def check_total_loss(answer: float) -> Feedback:
-    """Exercise 1: the weighted two-task loss plus an L2 regulariser, computed by hand."""
+    """Exercise 3.1: the weighted two-task loss plus an L2 regulariser, computed by hand."""
     value = as_number(answer)
     if isinstance(value, Feedback):
         return value
@@ -84,7 +84,7 @@ def _coupling_cases():
 
 @checker
 def check_coupling(function: Callable) -> Feedback:
-    """Exercise 2: ``function(columns, lam)`` returns ``lam * sum_{i<j} ||theta_i - theta_j||^2``."""
+    """Exercise 3.2: ``function(columns, lam)`` returns ``lam * sum_{i<j} ||theta_i - theta_j||^2``."""
     if not callable(function):
         return Feedback(False, f"pass the function pairwise_coupling itself; got {type(function).__name__}.")
     lam = 0.25
@@ -114,7 +114,7 @@ def check_coupling(function: Callable) -> Feedback:
 
 @checker
 def check_loss_ratio_weights(function: Callable) -> Feedback:
-    """Exercise 3: ``function(initial_losses)`` returns ``alpha_t`` ~ ``1 / L_t(0)``, summing to ``T``."""
+    """Exercise 3.3: ``function(initial_losses)`` returns ``alpha_t`` ~ ``1 / L_t(0)``, summing to ``T``."""
     if not callable(function):
         return Feedback(False, f"pass the function loss_ratio_weights itself; got {type(function).__name__}.")
     cases = ({"metres": 1.2, "millimetres": 1.2e6}, {"a": 2.0, "b": 2.0, "c": 4.0}, {"only": 0.3})
@@ -150,7 +150,7 @@ def check_loss_ratio_weights(function: Callable) -> Feedback:
                           "number of tasks.")
 
 
-# Exercise 4: why did weights from initial loss ratios rescue task 1 but not task 2?
+# Exercise 3.4: why did weights from initial loss ratios rescue task 1 but not task 2?
 SCALE_EXPLANATION = {
     "a": "Task 2's weight, about 1e-6, makes its gradients so small that its head barely moves.",
     "b": "With Adam a step moves each parameter by at most about the learning rate, whatever the loss "
@@ -171,7 +171,7 @@ _SCALE_FEEDBACK = {
 
 @checker
 def check_scale_explanation(answer: str) -> Feedback:
-    """Exercise 4: the letter of the right explanation in ``SCALE_EXPLANATION``."""
+    """Exercise 3.4: the letter of the right explanation in ``SCALE_EXPLANATION``."""
     if not isinstance(answer, str):
         return Feedback(False, f"answer with one letter as a string, e.g. 'a'; got {answer!r}.")
     letter = answer.strip().lower().strip("()")
@@ -201,7 +201,7 @@ _SHARE_CASES = (  # (validation MSE per share and task, importance of each task)
 
 @checker
 def check_choose_share(function: Callable) -> Feedback:
-    """Design exercise: ``function(val_mse, importance)`` picks the share of task 1 to train with.
+    """Exercise 3.5 (design): ``function(val_mse, importance)`` picks the share of task 1 to train with.
 
     ``val_mse`` holds the validation MSE of each task (columns) after training with each share
     (rows); ``importance`` says how much each task matters. The tasks' errors must be put in

@@ -14,7 +14,7 @@ import numpy as np
 from mtl_lessons._checks import check_finite, check_float
 from mtl_lessons.exercises import Feedback, as_number, checker, multiple_choice
 
-# Exercise 1: an MMoE mixture by hand ----------------------------------------------------------
+# Exercise 9.1: an MMoE mixture by hand ----------------------------------------------------------
 
 MIXTURE_EXPERTS = np.array([[1.0, 0.0], [0.0, 2.0], [3.0, 1.0]])  # 3 experts, outputs of 2 units
 MIXTURE_LOGITS = {"task1": np.array([1.0, 2.0, 1.0]), "task2": np.array([2.0, -1.0, 0.5])}
@@ -41,7 +41,7 @@ _MIXTURE_CASES = [  # (expert outputs, gate logits, what the case tests)
 
 @checker
 def check_mmoe_mixture(function: Callable) -> Feedback:
-    """Exercise 1: ``function(expert_outputs, gate_logits)`` returns one task's mixture of the experts."""
+    """Exercise 9.1: ``function(expert_outputs, gate_logits)`` returns one task's mixture of the experts."""
     for experts, logits, what in _MIXTURE_CASES:
         value = function(experts.copy(), logits.copy())
         try:
@@ -77,7 +77,7 @@ def check_mmoe_mixture(function: Callable) -> Feedback:
                           "mixed differently for each task.")
 
 
-# Exercise 2: counting the parameters of an MMoE ------------------------------------------------
+# Exercise 9.2: counting the parameters of an MMoE ------------------------------------------------
 
 COUNT_SETTING = {"inputs": 20, "n_experts": 4, "expert_units": 12, "tower_units": 6, "tasks": 3}
 
@@ -99,7 +99,7 @@ def shared_bottom_count(inputs: int, width: int, tower_units: int, tasks: int) -
 
 @checker
 def check_mmoe_parameters(mmoe_params: object, bottom_width: object) -> Feedback:
-    """Exercise 2: the MMoE's parameter count and the widest shared bottom that has no more."""
+    """Exercise 9.2: the MMoE's parameter count and the widest shared bottom that has no more."""
     s = COUNT_SETTING
     count = as_number(mmoe_params, "`mmoe_params`")
     if isinstance(count, Feedback):
@@ -143,7 +143,7 @@ def check_mmoe_parameters(mmoe_params: object, bottom_width: object) -> Feedback
                            "2 tower_units + 1) <= mmoe_params for the largest whole u.")
 
 
-# Exercise 3: how different are two tasks' gates? -----------------------------------------------
+# Exercise 9.3: how different are two tasks' gates? -----------------------------------------------
 
 GATE_MEANS = {"task1": np.array([0.45, 0.25, 0.15, 0.10, 0.05, 0.00]),
               "task2": np.array([0.00, 0.05, 0.15, 0.15, 0.30, 0.35])}
@@ -156,7 +156,7 @@ def total_variation(a: np.ndarray, b: np.ndarray) -> float:
 
 @checker
 def check_gate_distance(distance: object, shared_experts: object) -> Feedback:
-    """Exercise 3: the total variation distance of the two mean gates, and the experts both use."""
+    """Exercise 9.3: the total variation distance of the two mean gates, and the experts both use."""
     value = as_number(distance, "`distance`")
     if isinstance(value, Feedback):
         return value
@@ -185,7 +185,7 @@ def check_gate_distance(distance: object, shared_experts: object) -> Feedback:
                            "in *both* tasks' gates.")
 
 
-# Exercise 4: which architecture? ----------------------------------------------------------------
+# Exercise 9.4: which architecture? ----------------------------------------------------------------
 
 ARCHITECTURE_CHOICES = {
     "a": "More experts and gates do not make MMoE the safe default: in this chapter's small runs MMoE was "
@@ -202,11 +202,11 @@ ARCHITECTURE_CHOICES = {
 
 @checker
 def check_architecture_choice(choice: object) -> Feedback:
-    """Exercise 4: which plan follows from the chapter for two tasks of unknown relatedness."""
+    """Exercise 9.4: which plan follows from the chapter for two tasks of unknown relatedness."""
     return multiple_choice(choice, "b", ARCHITECTURE_CHOICES)
 
 
-# Exercise 5: the correlation of two binary labels from their 2 x 2 table -----------------------
+# Exercise 9.5: the correlation of two binary labels from their 2 x 2 table -----------------------
 
 
 def phi_coefficient(counts: object) -> float:
@@ -238,7 +238,8 @@ _PHI_CASES = [  # (counts [[n00, n01], [n10, n11]], what the case tests)
 
 @checker
 def check_binary_correlation(function: Callable) -> Feedback:
-    """Exercise 5: ``function(counts)`` returns the Pearson correlation of two 0/1 labels from their table."""
+    """Exercise 9.5: ``function(counts)`` returns the Pearson correlation of two 0/1 labels from
+    their table."""
     for counts, what in _PHI_CASES:
         value = as_number(function(counts.copy()), f"For {what}, your function's result")
         if isinstance(value, Feedback):
@@ -269,7 +270,7 @@ def check_binary_correlation(function: Callable) -> Feedback:
                           "table, from agreeing labels to independent ones.")
 
 
-# Exercise 6: predict, then rerun: an MMoE with one expert ---------------------------------------
+# Exercise 9.6: predict, then rerun: an MMoE with one expert ---------------------------------------
 
 ONE_EXPERT_PREDICTIONS = ("higher", "lower", "about the same")
 
@@ -288,7 +289,7 @@ def loss_verdict(one_expert_loss: float, eight_expert_loss: float) -> str:
 @checker
 def check_one_expert(gate_weight: object, prediction: object, one_expert_loss: float,
                      eight_expert_loss: float, measured_gates: dict) -> Feedback:
-    """Exercise 6: the predicted gate weight and loss of a one-expert MMoE against the rerun's."""
+    """Exercise 9.6: the predicted gate weight and loss of a one-expert MMoE against the rerun's."""
     weight = as_number(gate_weight, "`one_expert_gate`")
     if isinstance(weight, Feedback):
         return weight

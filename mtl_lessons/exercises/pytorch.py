@@ -29,7 +29,7 @@ def _softmax_floor(n_classes: int) -> float:
 
 @checker
 def check_softmax_floor(answer: float) -> Feedback:
-    """Exercise 1: the loss floor of ``F.cross_entropy`` on softmax outputs, for 19 classes."""
+    """Exercise 4.1: the loss floor of ``F.cross_entropy`` on softmax outputs, for 19 classes."""
     value = as_number(answer)
     if isinstance(value, Feedback):
         return value
@@ -49,7 +49,7 @@ def check_softmax_floor(answer: float) -> Feedback:
     return close_to(value, expected, 0.005, "the floor of the loss")
 
 
-# Exercise 2: partial sharing with three tasks. The architecture asked for.
+# Exercise 4.2: partial sharing with three tasks. The architecture asked for.
 SHARED_WIDTH = 64
 HEAD_WIDTH = 32
 
@@ -114,7 +114,8 @@ def _check_one_build(build: Callable, input_shape: tuple[int, ...], heads: dict[
 
 @checker
 def check_partial_sharing(build: Callable) -> Feedback:
-    """Exercise 2: ``build(input_shape, heads)`` returns a model with one shared layer and two-layer heads."""
+    """Exercise 4.2: ``build(input_shape, heads)`` returns a model with one shared layer
+    and two-layer heads."""
     if not callable(build):
         return Feedback(False, f"pass the function build_model itself; got {type(build).__name__}.")
     first = _check_one_build(build, (8, 16), {"left": 10, "right": 10, "sum": SUM_CLASSES})
@@ -131,13 +132,13 @@ def check_partial_sharing(build: Callable) -> Feedback:
     return first
 
 
-# Exercise 3: symptoms (numbered) matched with causes (lettered).
+# Exercise 4.3: symptoms (numbered) matched with causes (lettered).
 DIAGNOSIS = {1: "a", 2: "c", 3: "e", 4: "b", 5: "d"}
 
 
 @checker
 def check_diagnosis(answer: Mapping) -> Feedback:
-    """Exercise 3: ``{symptom number: bug letter}`` for the five symptoms of the chapter."""
+    """Exercise 4.3: ``{symptom number: bug letter}`` for the five symptoms of the chapter."""
     if not isinstance(answer, Mapping):
         return Feedback(False, f"the answer should be a dict {{symptom number: letter}}; got "
                                f"{type(answer).__name__}.")
@@ -184,5 +185,5 @@ _CHOOSE_LAMBDA = {
 
 @checker
 def check_choose_lambda(answer: object) -> Feedback:
-    """Design exercise: on what, and how, to choose the soft-sharing strength λ."""
+    """Exercise 4.4 (design): on what, and how, to choose the soft-sharing strength λ."""
     return multiple_choice(answer, "c", _CHOOSE_LAMBDA)

@@ -16,14 +16,14 @@ from mtl_lessons.data.base import CLASSIFICATION
 from mtl_lessons.exercises import Feedback, as_number, checker, multiple_choice
 from mtl_lessons.metrics import auc
 
-# Exercise 1: CTR, CVR and CTCVR from the counts of a log ----------------------------------------
+# Exercise 13.1: CTR, CVR and CTCVR from the counts of a log ----------------------------------------
 
 LOG_COUNTS = {"exposures": 50_000, "clicks": 2_000, "conversions": 60}
 
 
 @checker
 def check_rates_from_counts(ctr: object, cvr: object, ctcvr: object) -> Feedback:
-    """Exercise 1: the three rates of a log of 50,000 exposures, 2,000 clicks and 60 conversions."""
+    """Exercise 13.1: the three rates of a log of 50,000 exposures, 2,000 clicks and 60 conversions."""
     exposures, clicks, conversions = LOG_COUNTS.values()
     expected = {"ctr": clicks / exposures, "cvr": conversions / clicks, "ctcvr": conversions / exposures}
     values = {}
@@ -54,7 +54,7 @@ def check_rates_from_counts(ctr: object, cvr: object, ctcvr: object) -> Feedback
                           f"{expected['ctcvr']:g} = CTR x CVR: the identity ESMM builds on.")
 
 
-# Exercise 2: an AUC by hand ---------------------------------------------------------------------
+# Exercise 13.2: an AUC by hand ---------------------------------------------------------------------
 
 AUC_LABELS = np.array([1, 1, 0, 1, 0, 0])
 AUC_SCORES = np.array([0.9, 0.8, 0.7, 0.6, 0.6, 0.2])
@@ -62,7 +62,7 @@ AUC_SCORES = np.array([0.9, 0.8, 0.7, 0.6, 0.6, 0.2])
 
 @checker
 def check_auc_by_hand(value: object) -> Feedback:
-    """Exercise 2: the AUC of ``AUC_SCORES`` against ``AUC_LABELS`` (one positive-negative tie)."""
+    """Exercise 13.2: the AUC of ``AUC_SCORES`` against ``AUC_LABELS`` (one positive-negative tie)."""
     number = as_number(value, "Your AUC")
     if isinstance(number, Feedback):
         return number
@@ -81,7 +81,7 @@ def check_auc_by_hand(value: object) -> Feedback:
                            "1 if the positive scores higher, 1/2 for a tie; divide by 9.")
 
 
-# Exercise 3: which setups suffer from sample selection bias? -----------------------------------
+# Exercise 13.3: which setups suffer from sample selection bias? -----------------------------------
 
 _SETUPS = {
     "a": "a CTR model trained on last week's exposures, used on this week's: every exposure has its label, "
@@ -109,7 +109,7 @@ def _letters(answer: object) -> set[str] | None:
 
 @checker
 def check_selection_bias(answer: object) -> Feedback:
-    """Exercise 3: the set of setups (letters) whose training rows are selected by the users' choices."""
+    """Exercise 13.3: the set of setups (letters) whose training rows are selected by the users' choices."""
     letters = _letters(answer)
     if letters is None or not letters or not letters <= set(_SETUPS):
         return Feedback(False, f"Answer with the letters of the biased setups, such as {{'a', 'd'}} or 'ad'; "
@@ -124,7 +124,7 @@ def check_selection_bias(answer: object) -> Feedback:
     return Feedback(False, f"({wrong}) is not selection-biased: {_SETUPS[wrong]}.")
 
 
-# Exercise 4: a third task --------------------------------------------------------------------
+# Exercise 13.4: a third task --------------------------------------------------------------------
 
 _THIRD_TASK = {
     "a": "Three separate models, the cart model trained on clicked exposures and the purchase model on "
@@ -145,11 +145,11 @@ _THIRD_TASK = {
 
 @checker
 def check_third_task(answer: object) -> Feedback:
-    """Exercise 4: how to add add-to-cart between the click and the purchase."""
+    """Exercise 13.4: how to add add-to-cart between the click and the purchase."""
     return multiple_choice(answer, "b", _THIRD_TASK)
 
 
-# Exercise 5: ESMM's loss -------------------------------------------------------------------------
+# Exercise 13.5: ESMM's loss -------------------------------------------------------------------------
 
 
 def esmm_loss_reference(ctr_logit, cvr_logit, click, conversion):
@@ -187,7 +187,8 @@ def _esmm_cases():
 
 @checker
 def check_esmm_loss(function: Callable) -> Feedback:
-    """Exercise 5: ``function(ctr_logit, cvr_logit, click, conversion)`` is ESMM's loss, as `fit` has it."""
+    """Exercise 13.5: ``function(ctr_logit, cvr_logit, click, conversion)`` is ESMM's loss, as
+    `fit` has it."""
     for ctr, cvr, click, conversion, package in _esmm_cases():
         ctr_in, cvr_in = ctr.clone().requires_grad_(True), cvr.clone().requires_grad_(True)
         value = function(ctr_in, cvr_in, click.clone(), conversion.clone())

@@ -30,7 +30,7 @@ def verdict(gain_mean: float, gain_sem: float) -> str:
 
 @checker
 def check_sharing_prediction(prediction: object, gain_mean: float, gain_sem: float) -> Feedback:
-    """Exercise 1: does the prediction made before the run agree with the measured gain?"""
+    """Exercise 7.1: does the prediction made before the run agree with the measured gain?"""
     if not isinstance(prediction, str) or prediction.strip().lower() not in PREDICTIONS:
         choices = ", ".join(repr(p) for p in PREDICTIONS)
         return Feedback(False, f"Answer with one of {choices}; got {prediction!r}.")
@@ -57,7 +57,7 @@ def _reference_spearman(a: np.ndarray, b: np.ndarray) -> float:
 
 @checker
 def check_spearman(function: Callable) -> Feedback:
-    """Exercise 2: ``function(a, b)`` is Spearman's rank correlation (no ties in the test data)."""
+    """Exercise 7.2: ``function(a, b)`` is Spearman's rank correlation (no ties in the test data)."""
     rng = np.random.default_rng(1)
     x = rng.standard_normal(30)
     cases = [(x, x**3), (x, -np.exp(x)), (x, x + rng.standard_normal(30)), (rng.random(12), rng.random(12))]
@@ -87,7 +87,7 @@ def check_spearman(function: Callable) -> Feedback:
 
 @checker
 def check_support_scores(function: Callable) -> Feedback:
-    """Exercise 3: ``function(coef, n_relevant)`` returns (precision, recall) of the selected inputs."""
+    """Exercise 7.3: ``function(coef, n_relevant)`` returns (precision, recall) of the selected inputs."""
     coef = np.zeros((10, 2))
     coef[[0, 1, 5], 0] = [1.0, -2.0, 0.5]  # task 1: two of three relevant picked, one wrong
     coef[[0, 1, 2, 7, 8], 1] = [0.3, 0.1, -0.4, 1e-12, 0.2]  # task 2: 1e-12 counts as zero
@@ -154,7 +154,7 @@ def _flat_gradients(model, data, parameters) -> list:
 
 @checker
 def check_gradient_cosine(function: Callable) -> Feedback:
-    """Exercise 4: ``function(model, data)`` is the cosine of the two tasks' shared-parameter gradients."""
+    """Exercise 7.4: ``function(model, data)`` is the cosine of the two tasks' shared-parameter gradients."""
     from mtl_lessons.torch import gradient_cosine
 
     for p, depth, hidden, seed in _COSINE_CASES:

@@ -28,7 +28,7 @@ def cross_stitch_parameters(in_features: int, hidden: Sequence[int], n_tasks: in
 def check_cross_stitch_count(
     answer: object, in_features: int = 10, hidden: Sequence[int] = (32, 32, 32), n_tasks: int = 3
 ) -> Feedback:
-    """Exercise 1: the parameter count of a cross-stitch network."""
+    """Exercise 6.1: the parameter count of a cross-stitch network."""
     if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
         return Feedback(False, f"`answer` should be a whole number of parameters; got {answer!r}.")
     answer = int(answer)
@@ -61,7 +61,7 @@ _SHARE_CASES = [
 
 @checker
 def check_off_diagonal_share(function: Callable) -> Feedback:
-    """Exercise 2: ``function(stitch)`` is the share of the absolute stitch mass off the diagonal."""
+    """Exercise 6.2: ``function(stitch)`` is the share of the absolute stitch mass off the diagonal."""
     results = []
     for case in _SHARE_CASES:
         value = function(case.copy())
@@ -95,7 +95,7 @@ def _reference_choice(val_mse: np.ndarray) -> int:
 
 @checker
 def check_choose_depth(function: Callable) -> Feedback:
-    """Exercise 3: ``function(val_mse)`` picks the depth with the lowest mean validation MSE."""
+    """Exercise 6.3: ``function(val_mse)`` picks the depth with the lowest mean validation MSE."""
     rng = np.random.default_rng(0)
     cases = []
     for best in (0, 2, 3, 1):
@@ -162,7 +162,7 @@ def stitch_case(n_tasks: int, n_examples: int, width: int, seed: int) -> tuple:
 
 @checker
 def check_cross_stitch_mix(function: Callable) -> Feedback:
-    """Exercise 4: ``function(activations, stitch)`` mixes the columns as ``CrossStitchNet`` does."""
+    """Exercise 6.4: ``function(activations, stitch)`` mixes the columns as ``CrossStitchNet`` does."""
     import torch
 
     for n_tasks, n_examples, width, seed in _STITCH_CASES:

@@ -14,7 +14,7 @@ from mtl_lessons.data.base import MultiTaskData
 from mtl_lessons.exercises import NOT_ANSWERED, Feedback, checker, multiple_choice
 from mtl_lessons.metrics import entity_f1
 
-# Exercise 1: a token-level loss for tags that only some sentences carry -------------------------
+# Exercise 12.1: a token-level loss for tags that only some sentences carry -------------------------
 
 
 def _reference_masked_tag_loss(logits, tags, labelled, pad_tag: int) -> float:
@@ -46,7 +46,7 @@ def _masked_tag_batch(seed: int, n: int, length: int, classes: int, labelled_row
 
 @checker
 def check_masked_tag_loss(function: Callable) -> Feedback:
-    """Exercise 1: ``function(logits, tags, labelled, pad_tag)`` is the token-level loss of a task that
+    """Exercise 12.1: ``function(logits, tags, labelled, pad_tag)`` is the token-level loss of a task that
     only some sentences carry: the mean cross-entropy over the real (non-pad) tokens of the sentences
     with ``labelled`` True, each token counting once.
     """
@@ -98,7 +98,7 @@ def check_masked_tag_loss(function: Callable) -> Feedback:
                           "receive a gradient.")
 
 
-# Exercise 2: entity-level precision, recall and F1 by hand --------------------------------------
+# Exercise 12.2: entity-level precision, recall and F1 by hand --------------------------------------
 
 F1_TRUE = [["B-PER", "I-PER", "O", "O", "B-LOC"],
            ["O", "B-LOC", "I-LOC", "O", "B-PER"]]
@@ -108,7 +108,7 @@ F1_PREDICTED = [["B-PER", "O", "O", "O", "B-LOC"],
 
 @checker
 def check_entity_f1_by_hand(precision: object, recall: object, f1: object) -> Feedback:
-    """Exercise 2: entity-level precision, recall and F1 of ``F1_PREDICTED`` against ``F1_TRUE``."""
+    """Exercise 12.2: entity-level precision, recall and F1 of ``F1_PREDICTED`` against ``F1_TRUE``."""
     reference = entity_f1(F1_TRUE, F1_PREDICTED)
     answers = {}
     for name, value in (("precision", precision), ("recall", recall), ("f1", f1)):
@@ -143,12 +143,12 @@ def check_entity_f1_by_hand(precision: object, recall: object, f1: object) -> Fe
                           f"F1 = {reference['f1']:.3g}.")
 
 
-# Exercise 3: the tagger that says O everywhere ---------------------------------------------------
+# Exercise 12.3: the tagger that says O everywhere ---------------------------------------------------
 
 
 @checker
 def check_all_o_baseline(token_accuracy: object, f1: object, data: MultiTaskData) -> Feedback:
-    """Exercise 3: token accuracy and entity F1, on ``data``'s test split, of a tagger that says ``O``."""
+    """Exercise 12.3: token accuracy and entity F1, on ``data``'s test split, of a tagger that says ``O``."""
     if not isinstance(data, MultiTaskData) or "entities" not in data.kinds:
         return Feedback(False, "Pass the chapter's data set (from tagged_sentences) as the third argument.")
     tokens, tags = data.test.x, data.test.y["entities"]
@@ -176,7 +176,7 @@ def check_all_o_baseline(token_accuracy: object, f1: object, data: MultiTaskData
                           "rewards the many O tags; entity F1 asks for the names.")
 
 
-# Exercise 4: where to put an auxiliary task for low-resource NER --------------------------------
+# Exercise 12.4: where to put an auxiliary task for low-resource NER --------------------------------
 
 _PLAN_EXPLANATIONS = {
     "a": "Right. Part of speech is a low-level, closely related task with plenty of labels; supervising "
@@ -193,5 +193,5 @@ _PLAN_EXPLANATIONS = {
 
 @checker
 def check_auxiliary_plan(plan: object) -> Feedback:
-    """Exercise 4: the plan for a low-resource entity tagger with a large POS treebank."""
+    """Exercise 12.4: the plan for a low-resource entity tagger with a large POS treebank."""
     return multiple_choice(plan, "a", _PLAN_EXPLANATIONS)

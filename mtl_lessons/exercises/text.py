@@ -15,12 +15,12 @@ from mtl_lessons.exercises import Feedback, checker, multiple_choice
 
 TASK_CLASSES = {"sentiment": 2, "topic": 4}
 
-# Exercise 1: two heads on a shared encoder ----------------------------------------------------
+# Exercise 11.1: two heads on a shared encoder ----------------------------------------------------
 
 
 @checker
 def check_two_heads(function: Callable) -> Feedback:
-    """Exercise 1: ``function(embedding, encoder, seq_len)`` returns a Keras model with two heads.
+    """Exercise 11.1: ``function(embedding, encoder, seq_len)`` returns a Keras model with two heads.
 
     The model must read token ids ``(n, seq_len)``, pass them through the given ``embedding``
     and ``encoder`` layers (shared by both tasks) and return a dict of logits:
@@ -84,7 +84,7 @@ def check_two_heads(function: Callable) -> Feedback:
                           "size: this is hard sharing, as TextEncoderNet(share='encoder') builds it.")
 
 
-# Exercise 2: score a review by the grammar ----------------------------------------------------
+# Exercise 11.2: score a review by the grammar ----------------------------------------------------
 
 SCORED_REVIEW = "we stayed at this hotel . the bed was not bad . it is small . it was long ."
 SCORED_TOPIC = "hotel"
@@ -92,7 +92,7 @@ SCORED_TOPIC = "hotel"
 
 @checker
 def check_review_score(score: object, label: object) -> Feedback:
-    """Exercise 2: the grammar's score of :data:`SCORED_REVIEW` (a hotel review) and its label."""
+    """Exercise 11.2: the grammar's score of :data:`SCORED_REVIEW` (a hotel review) and its label."""
     if isinstance(score, bool) or not isinstance(score, int | float):
         return Feedback(False, f"`score` should be a whole number, the sum of the clauses' polarities; got "
                                f"{score!r}.")
@@ -120,12 +120,12 @@ def check_review_score(score: object, label: object) -> Feedback:
                            "word; 'not' flips it, and 'small' and 'long' take the hotel's polarity.")
 
 
-# Exercise 3: one bag of words, two sentiments --------------------------------------------------
+# Exercise 11.3: one bag of words, two sentiments --------------------------------------------------
 
 
 @checker
 def check_same_bag(first: object, second: object, topic: object = "phone") -> Feedback:
-    """Exercise 3: two reviews with the same words (as a bag) but opposite sentiment by the grammar."""
+    """Exercise 11.3: two reviews with the same words (as a bag) but opposite sentiment by the grammar."""
     if not isinstance(topic, str) or topic not in TOPICS:
         return Feedback(False, f"`topic` should be one of {list(TOPICS)}; got {topic!r}.")
     reviews = []
@@ -159,7 +159,7 @@ def check_same_bag(first: object, second: object, topic: object = "phone") -> Fe
                           "of them wrong; a convolution over neighbouring words can tell them apart.")
 
 
-# Exercise 4: what to share between sentiment and spam -------------------------------------------
+# Exercise 11.4: what to share between sentiment and spam -------------------------------------------
 
 SHARING_PLAN_ANSWER = "b"
 SHARING_PLAN_EXPLANATIONS = {
@@ -179,5 +179,5 @@ SHARING_PLAN_EXPLANATIONS = {
 
 @checker
 def check_sharing_plan(plan: object) -> Feedback:
-    """Exercise 4: the sharing plan for a sentiment task and a spam task on the same reviews."""
+    """Exercise 11.4: the sharing plan for a sentiment task and a spam task on the same reviews."""
     return multiple_choice(plan, SHARING_PLAN_ANSWER, SHARING_PLAN_EXPLANATIONS)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from mtl_lessons.exercises import NOT_ANSWERED, Feedback, checker, unanswered
 
-# Exercise 1: which tool for which need ---------------------------------------------------------
+# Exercise 14.1: which tool for which need ---------------------------------------------------------
 
 TOOLS = {
     "a": "MultiOutputRegressor(LassoCV()) from scikit-learn",
@@ -49,7 +49,7 @@ _TOOL_FEEDBACK = {
 
 @checker
 def check_tool_choices(choices: object) -> Feedback:
-    """Exercise 1: ``{"sensors": letter, "conflict": letter, "tensorflow": letter}``."""
+    """Exercise 14.1: ``{"sensors": letter, "conflict": letter, "tensorflow": letter}``."""
     if not isinstance(choices, dict):
         return Feedback(False, "Give a dict with one letter per need, such as "
                                "{'sensors': 'a', 'conflict': 'a', 'tensorflow': 'a'}; got "
@@ -76,7 +76,7 @@ def check_tool_choices(choices: object) -> Feedback:
                           "and a Keras model with loss_weights for the TensorFlow stack.")
 
 
-# Exercise 2: Keras's loss_weights for losses in units of each target's variance ---------------
+# Exercise 14.2: Keras's loss_weights for losses in units of each target's variance ---------------
 
 LOSS_WEIGHT_VARIANCES = {"rating": 1.2, "watch_minutes": 900.0}
 
@@ -95,7 +95,7 @@ def _numbers(answer: dict) -> dict[str, float] | Feedback:
 
 @checker
 def check_loss_weights(loss_weights: object) -> Feedback:
-    """Exercise 2: ``loss_weights`` that divide each output's MSE by the variance of its targets."""
+    """Exercise 14.2: ``loss_weights`` that divide each output's MSE by the variance of its targets."""
     expected = {name: 1.0 / variance for name, variance in LOSS_WEIGHT_VARIANCES.items()}
     if isinstance(loss_weights, (list, tuple)):
         return Feedback(False, "Keras also accepts a list in the order of the model's outputs, but a "
@@ -137,7 +137,7 @@ def check_loss_weights(loss_weights: object) -> Feedback:
     return Feedback(False, f"Got {values}. Each weight should be 1 / (variance of that output's targets).")
 
 
-# Exercise 3: how many inputs do the tasks select, together and each? --------------------------
+# Exercise 14.3: how many inputs do the tasks select, together and each? --------------------------
 
 _SUPPORT_CASES = [  # scikit-learn's layout: (tasks, inputs), as in MultiTaskLasso.coef_
     [[1.0, 0.0, -2.0, 0.0, 0.5, -1.0],
@@ -169,7 +169,7 @@ def _pair(value: object) -> tuple[int, int] | None:
 
 @checker
 def check_support_counts(function: Callable) -> Feedback:
-    """Exercise 3: ``function(coef)`` returns ``(n_any, n_all)`` for a ``(tasks, inputs)`` array."""
+    """Exercise 14.3: ``function(coef)`` returns ``(n_any, n_all)`` for a ``(tasks, inputs)`` array."""
     import numpy as np
 
     for case in _SUPPORT_CASES:
@@ -200,7 +200,7 @@ def check_support_counts(function: Callable) -> Feedback:
                           "always equal.")
 
 
-# Exercise 4: IMTL-G, an aggregator the chapter does not print ---------------------------------
+# Exercise 14.4: IMTL-G, an aggregator the chapter does not print ---------------------------------
 
 _IMTL_CASES = [  # (rows of the Jacobian, what the case tests)
     ([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0]], "two orthogonal gradients of different lengths"),
@@ -219,7 +219,7 @@ def _imtl_g_reference(jacobian):
 
 @checker
 def check_imtl_g(function: Callable) -> Feedback:
-    """Exercise 4: ``function(jacobian)`` returns IMTL-G's update for a ``(tasks, parameters)`` tensor.
+    """Exercise 14.4: ``function(jacobian)`` returns IMTL-G's update for a ``(tasks, parameters)`` tensor.
 
     The reference is torchjd's ``IMTLG``; the feedback names the usual slips (the plain mean, the
     sum, weights that do not add up to 1).

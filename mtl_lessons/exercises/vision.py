@@ -15,7 +15,7 @@ import numpy as np
 from mtl_lessons.exercises import Feedback, as_number, checker, multiple_choice
 from mtl_lessons.metrics import iou_per_class
 
-# Exercise 1: IoU by hand ----------------------------------------------------------------------
+# Exercise 10.1: IoU by hand ----------------------------------------------------------------------
 
 IOU_TRUTH = np.array([[0, 0, 0, 0],
                       [0, 1, 1, 0],
@@ -29,7 +29,7 @@ IOU_PREDICTION = np.array([[0, 0, 0, 0],
 
 @checker
 def check_iou_by_hand(iou_disc: object, miou: object) -> Feedback:
-    """Exercise 1: the disc's IoU and the mean IoU (background and disc) of the exercise's 4 x 4 masks."""
+    """Exercise 10.1: the disc's IoU and the mean IoU (background and disc) of the exercise's 4 x 4 masks."""
     disc = as_number(iou_disc, "`iou_disc`")
     if isinstance(disc, Feedback):
         return disc
@@ -67,7 +67,7 @@ def check_iou_by_hand(iou_disc: object, miou: object) -> Feedback:
                            "then average the two.")
 
 
-# Exercise 2: heads for new tasks --------------------------------------------------------------
+# Exercise 10.2: heads for new tasks --------------------------------------------------------------
 
 NEW_HEADS_BATCH, NEW_HEADS_SIZE = 8, 24
 NEW_HEADS = {  # task: (kind, output shape) for a batch of 8 images of 24 x 24 pixels
@@ -115,7 +115,7 @@ def _head_feedback(task: str, kind: object, shape: tuple[int, ...]) -> Feedback 
 
 @checker
 def check_new_heads(new_heads: object) -> Feedback:
-    """Exercise 2: the kind and the output shape of a head for each of three new tasks."""
+    """Exercise 10.2: the kind and the output shape of a head for each of three new tasks."""
     if not isinstance(new_heads, Mapping):
         return Feedback(False, "Give a dict {task: (kind, output shape)}, such as "
                                "{'normals': ('regression', (8, 3, 24, 24)), ...}.")
@@ -148,7 +148,7 @@ def check_new_heads(new_heads: object) -> Feedback:
     return Feedback(True, message + (" Note: " + "; ".join(notes) + "." if notes else ""))
 
 
-# Exercise 3: a plan for a dense multi-task network --------------------------------------------
+# Exercise 10.3: a plan for a dense multi-task network --------------------------------------------
 
 _PLAN = {
     "a": "One measurement of one design at one budget says nothing about multi-task learning in "
@@ -169,11 +169,11 @@ _PLAN = {
 
 @checker
 def check_dense_plan(answer: object) -> Feedback:
-    """Exercise 3: what to do when a shared dense network loses on two tasks and the third is undecided."""
+    """Exercise 10.3: what to do when a shared dense network loses on two tasks and the third is undecided."""
     return multiple_choice(answer, "b", _PLAN)
 
 
-# Exercise 4: predict, then rerun with one shared layer instead of two -------------------------
+# Exercise 10.4: predict, then rerun with one shared layer instead of two -------------------------
 
 ONE_LAYER_SIZE, ONE_LAYER_SEEDS = 100, (0, 1, 2)
 DIGIT_CHOICES = ("less loss", "same", "more loss")
@@ -210,7 +210,7 @@ _THREE = "`one_layer` and `two_layers` should each be three accuracies: left, ri
 
 @checker
 def check_one_shared_layer(prediction: object, one_layer: object, two_layers: object) -> Feedback:
-    """Exercise 4: the prediction ``{"digits": ..., "sum": ...}``, the rerun's mean accuracies
+    """Exercise 10.4: the prediction ``{"digits": ..., "sum": ...}``, the rerun's mean accuracies
     ``one_layer`` (left, right, sum) and the chapter's ``two_layers`` at 100 pairs, against a rerun.
 
     The answer is right when the rerun is; the message then says whether the prediction matched.

@@ -30,6 +30,7 @@ import ast
 import builtins
 import importlib
 import multiprocessing
+import re
 import symtable
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
@@ -48,6 +49,7 @@ from mtl_lessons.classroom import (
     grade,
     write_editions,
 )
+from mtl_lessons.editions import leftover_markup, unfold
 from mtl_lessons.exercises import Feedback
 from mtl_lessons.exercises.algorithm import check_parameter_count
 from tools import notebooks as nbtools
@@ -181,10 +183,12 @@ def test_end_to_end_stubs_score_zero_a_wrong_answer_gets_its_feedback_and_soluti
 
 
 def check_student_edition(book: Chapter, student: nbformat.NotebookNode) -> None:
-    """The book's code cells, stubs unchanged, and no solution: neither its code nor its text."""
-    assert [c.source.rstrip("\n") for c in code(student.cells)] == [
+    """The book's code cells, stubs unchanged (the setup cell and hidden checks folded under a title),
+    no solution, neither its code nor its text, and no markup that a notebook would show raw."""
+    assert [unfold(c.source).rstrip("\n") for c in code(student.cells)] == [
         s.rstrip("\n") for s in book.sources("chapter", "stub")]
     assert not [c.source for c in student.cells if any(t in c.source for t in SOLUTION_TEXT)]
+    assert not [leftover_markup(c.source) for c in student.cells if leftover_markup(c.source)]
 
 
 def check_solution_edition(book: Chapter, solution: nbformat.NotebookNode) -> None:
@@ -196,7 +200,7 @@ def check_solution_edition(book: Chapter, solution: nbformat.NotebookNode) -> No
             merged[-1] += "\n" + source
         elif role != "hidden":
             merged.append(source)
-    assert [ast.dump(ast.parse(c.source)) for c in code(solution.cells)] == [
+    assert [ast.dump(ast.parse(unfold(c.source))) for c in code(solution.cells)] == [
         ast.dump(ast.parse(s)) for s in merged]
 
 
@@ -205,6 +209,12 @@ def check_autograder(book: Chapter, autograder: Path) -> None:
     the variables that call reads as its parameters, and fails with the checker's feedback."""
     with zipfile.ZipFile(autograder) as archive:
         tests = {Path(n).stem: archive.read(n).decode() for n in archive.namelist() if n.startswith("tests/")}
+        environment = archive.read("environment.yml").decode()
+    url, _ = nbtools.repository()
+    imports_tf = re.compile(r"^\s*(import|from) (tensorflow|keras|mtl_lessons\.keras)\b", re.MULTILINE)
+    keras = "[keras]" if any(imports_tf.search(s) for s in book.sources("chapter")) else ""
+    assert f"- mtl_lessons{keras} @ git+{url}@{nbtools.package_ref()}\n" in environment, (
+        "the autograder's environment must install the package at the book's release")
     assert sorted(tests) == sorted(e.question for e in book.exercises)
     for exercise in book.exercises:
         call = stub_call(exercise)

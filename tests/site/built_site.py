@@ -70,11 +70,12 @@ def toc_pages() -> list[Page]:
 
 
 def colab_url(page: Page) -> str:
-    """The address the page's launch button must open: its own notebook on the main branch."""
-    url, branch = nbtools.repository()
+    """The address the page's launch button must open: the reader's edition of its notebook, the
+    site's own copy in _sources/ on the branch the site is published on."""
+    url, _ = nbtools.repository()
     owner_repo = url.split("github.com/", 1)[1]
-    relative = page.source.relative_to(nbtools.ROOT).as_posix()
-    return f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{relative}"
+    branch = nbtools.book_config()["sphinx"]["config"]["mtl_editions_branch"]
+    return f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/_sources/{page.entry}.ipynb"
 
 
 def built() -> bool:

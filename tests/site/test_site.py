@@ -99,7 +99,34 @@ def test_the_widget_manager_finds_its_fonts_in_the_site():
 
 
 @pytest.mark.parametrize("page", NOTEBOOK_PAGES, ids=str)
-def test_colab_button_opens_this_notebook_on_main(page):
+def test_download_button_gives_the_readers_edition(page):
+    """The ".ipynb" button's file (_sources/) is the reader's edition, which Colab opens too."""
+    from mtl_lessons.editions import leftover_markup
+
+    edition = json.loads((SITE / "_sources" / f"{page.entry}.ipynb").read_text(encoding="utf-8"))
+    assert edition["metadata"]["mtl_edition"] == {"kind": "reader", "source": f"{page.entry}.ipynb"}
+    markdown = "\n".join("".join(c["source"]) for c in edition["cells"] if c["cell_type"] == "markdown")
+    assert leftover_markup(markdown) == []
+    assert any(c.get("outputs") for c in edition["cells"] if c["cell_type"] == "code"), (
+        "the edition should carry the build's outputs, so that it reads like the page before it runs")
+
+
+@pytest.mark.parametrize("page", CHAPTERS, ids=str)
+def test_exercises_are_numbered_by_chapter_as_in_the_editions(page):
+    import nbformat
+
+    from mtl_lessons.editions import EXERCISE
+
+    html = page.html.read_text(encoding="utf-8")
+    cells = nbformat.read(page.source, as_version=4).cells
+    count = sum(len(EXERCISE.findall(c.source)) for c in cells if c.cell_type == "markdown")
+    chapter = int(page.source.name[:2])
+    numbers = re.findall(r"Exercise (\d+(?:\.\d+)?)", html)
+    assert sorted(set(numbers)) == sorted(f"{chapter}.{k}" for k in range(1, count + 1)), numbers
+
+
+@pytest.mark.parametrize("page", NOTEBOOK_PAGES, ids=str)
+def test_colab_button_opens_the_readers_edition(page):
     colab = [u for u in parse(page.html).links if "colab.research.google.com" in u]
     assert colab, f"no Colab link on {page.entry}"
     assert set(colab) == {colab_url(page)}, f"Colab links {set(colab)}; expected {colab_url(page)}"

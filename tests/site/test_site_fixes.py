@@ -11,7 +11,7 @@ from tools import site_fixes
 
 OPTIONS = {"repository_url": "https://github.com/owner/book", "repository_branch": "main",
            "path_to_docs": "", "launch_buttons": {"colab_url": "https://colab.research.google.com"}}
-APP = SimpleNamespace(config=SimpleNamespace(html_theme_options=OPTIONS),
+APP = SimpleNamespace(config=SimpleNamespace(html_theme_options=OPTIONS, mtl_editions_branch="gh-pages"),
                       env=SimpleNamespace(docname="book/03_loss"))
 
 
@@ -49,7 +49,8 @@ def test_a_removed_widget_gets_the_note_with_the_notebooks_colab_link():
     assert [len(notes(c)) for c in (removed, shown, unsaved, tagged, plain)] == [1, 0, 1, 1, 0]
     assert [len(outputs(c)) for c in (shown, unsaved, tagged, plain)] == [1, 0, 0, 1]
     link = next(removed.findall(nodes.reference))
-    assert link["refuri"] == "https://colab.research.google.com/github/owner/book/blob/main/book/03_loss.ipynb"
+    assert link["refuri"] == (
+        "https://colab.research.google.com/github/owner/book/blob/gh-pages/_sources/book/03_loss.ipynb")
     assert site_fixes.WIDGET_CELLS not in doc.attributes
 
 
@@ -81,3 +82,24 @@ def test_equal_scripts_are_kept_once_in_their_first_place():
     site_fixes.dedupe_page_assets(None, "page", "page.html", context, None)
     assert context["script_files"] == [first, other]
     assert context["css_files"] == ["a.css"]
+
+
+def test_a_chapter_title_gets_the_chapter_number_and_other_pages_keep_theirs():
+    for docname, expected in [("book/08_balancing", "8. Balancing tasks"),
+                              ("book/appendix/glossary", "Glossary")]:
+        doc = document()
+        section = nodes.section()
+        section += nodes.title(text=expected.split(". ")[-1])
+        doc += section
+        site_fixes.number_chapter_title(SimpleNamespace(env=SimpleNamespace(docname=docname)), doc)
+        assert section[0].astext() == expected
+
+
+def test_exercises_get_the_chapter_number_and_their_rank_in_it():
+    numbers = {"book/08_balancing": {"exercise": {"b": (29,), "a": (28,)}, "figure": {"f": (3,)}},
+               "book/index": {"exercise": {"x": (1,)}}}
+    changed = site_fixes.number_exercises_by_chapter(None, SimpleNamespace(toc_fignumbers=numbers))
+    assert changed == ["book/08_balancing"]
+    assert numbers["book/08_balancing"] == {"exercise": {"a": (8, 1), "b": (8, 2)}, "figure": {"f": (3,)}}
+    assert numbers["book/index"] == {"exercise": {"x": (1,)}}
+    assert site_fixes.number_exercises_by_chapter(None, SimpleNamespace(toc_fignumbers=numbers)) == []
