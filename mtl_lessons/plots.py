@@ -82,7 +82,7 @@ def _box(ax: Axes, x: float, y: float, w: float, h: float, colour: str, text: st
     ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.05",
                                 facecolor=colour, edgecolor="black", linewidth=0.8))
     if text:
-        ax.text(x, y, text, ha="center", va="center", fontsize=8)
+        ax.text(x, y, text, ha="center", va="center", fontsize=SMALLEST_FONT_POINTS)
 
 
 def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], **style) -> None:
@@ -133,7 +133,7 @@ def draw_architecture(ax: Axes, kind: str, n_tasks: int = 2, title: str | None =
                     _arrow(ax, (a + width / 2, y), (b - width / 2, y), arrowstyle="<|-|>",
                            linestyle="--", color="#c0392b")
                 ax.text((a + b) / 2, sum(layer_y) / 2, "penalty on\ndifference",
-                        ha="center", va="center", fontsize=7, color="#c0392b")
+                        ha="center", va="center", fontsize=SMALLEST_FONT_POINTS, color="#c0392b")
     elif kind in ("hard", "partial"):
         shared = layer_y if kind == "hard" else layer_y[:1]
         _arrow(ax, (0.5, 0.125), (0.5, shared[0] - 0.05))
@@ -157,4 +157,4 @@ def draw_architecture(ax: Axes, kind: str, n_tasks: int = 2, title: str | None =
                        linewidth=0.8)
             column(x, colour, layer_y[1] - 0.01, (), k)
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)

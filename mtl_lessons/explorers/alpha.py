@@ -169,7 +169,7 @@ class AlphaExplorer(Explorer):
                   label=f"mean of {curve.shape[1]} seeds")
         for share, (l1, l2) in zip(self.shares, mean, strict=True):
             if share in (0.0, 0.5, 1.0):
-                left.annotate(f"w={share:g}", (l1, l2), textcoords="offset points", fontsize=8,
+                left.annotate(f"w={share:g}", (l1, l2), textcoords="offset points",
                               xytext=(-8, 6) if share == 0.0 else (6, 4), color="0.35",
                               ha="right" if share == 0.0 else "left")
         left.set(xscale="log", yscale="log", xlabel="task 1 test MSE (target units²)",
@@ -187,8 +187,8 @@ class AlphaExplorer(Explorer):
         for axis in (left, right):
             axis.minorticks_off()  # log axes: minor ticks cost more to draw than everything else
         if alpha1 + alpha2 == 0:
-            left.legend(loc="upper right", fontsize=8)
-            right.legend(loc="upper center", fontsize=8)
+            left.legend(loc="upper right")
+            right.legend(loc="upper center")
             right.text(0.5, 0.5, "α₁ = α₂ = 0: the loss is 0\nand nothing is trained.\n"
                        "Give a task a positive weight.", ha="center", va="center",
                        transform=right.transAxes, fontsize=11, color="C3",
@@ -199,11 +199,11 @@ class AlphaExplorer(Explorer):
         point = self.point(alpha1, alpha2, p)  # (seeds, 2)
         at, at_spread = point.mean(axis=0), point.std(axis=0)
         left.plot(*at, "*", ms=16, color="C3", label="your setting")
-        left.legend(loc="upper right", fontsize=8)
+        left.legend(loc="upper right")
         right.axvline(share, color="C3", lw=1)
         right.errorbar([share, share], at, yerr=at_spread, fmt="*", ms=12, color="C3", capsize=3,
                        label="your setting")
-        right.legend(loc="upper center", fontsize=8, ncol=2)
+        right.legend(loc="upper center", ncol=2)
         note = {0.0: ": task 1 untrained", 1.0: ": task 2 untrained"}.get(share, "")
         right.set_title(f"α₁ = {alpha1:g}, α₂ = {alpha2:g}, so w = {share:.2f}{note}", fontsize=10)
 

@@ -113,7 +113,7 @@ class BalancingExplorer(Explorer):
         left.axhline(0.5, color="0.5", ls="--", lw=1, label=EQUAL)
         left.set(ylim=(-0.03, 1.03), xlabel="epoch", ylabel="share of task 1: w₁ / (w₁ + w₂)",
                  title="The weights the method gives")
-        left.legend(loc="upper right", fontsize=8)
+        left.legend(loc="best")
         positions = np.arange(2)
         for offset, (label, runs, colour) in zip((-0.2, 0.2), ((EQUAL, equal, "0.6"), (method, chosen, "C3")),
                                                  strict=True):
@@ -121,7 +121,7 @@ class BalancingExplorer(Explorer):
             right.bar(positions + offset, relative.mean(0), width=0.38, color=colour, label=label)
         right.set_xticks(positions, ["task 1", f"task 2 (×{scale:g})"])
         right.set(ylabel="test MSE / target variance", title="Error left on each task (lower is better)")
-        right.legend(loc="best", fontsize=8)
+        right.legend(loc="best")
         figure.suptitle(f"{method}, task 2 scaled ×{scale:g}, task correlation p = {p:g}", fontsize=10)
 
     def controls(self, scales: Sequence[float] = (1.0, 10.0, 100.0, 1000.0),

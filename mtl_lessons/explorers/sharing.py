@@ -106,8 +106,8 @@ class SharingExplorer(Explorer):
         left.set(xticks=positions, xticklabels=["task 1", "task 2"], ylabel="test MSE (target units²)",
                  title=f"depth {chosen.depth}, λ = {chosen.lam:g}, w = {alpha1 / (alpha1 + 1):.2f} "
                        f"(p = {p:g}, n = {n})")
-        left.title.set_fontsize(9)
-        left.legend(fontsize=8, loc="lower right")
+        left.title.set_fontsize(10)
+        left.legend(loc="lower right")
         gain = stl.mean(-1) - sweep.mean(-1)  # (depths, seeds): > 0 when sharing helped
         xs = np.arange(len(depths))
         right.errorbar(xs, gain.mean(1), yerr=gain.std(1), fmt="o-", capsize=4, color="C2",
@@ -118,8 +118,8 @@ class SharingExplorer(Explorer):
         right.axhline(0, color="black", lw=0.8)
         right.set(xticks=xs, xlabel="shared hidden layers (depth)",
                   ylabel="gain: STL MSE − MSE (target units²)", title="Gain over STL (> 0: sharing helps)")
-        right.title.set_fontsize(9)
-        right.legend(fontsize=8)
+        right.title.set_fontsize(10)
+        right.legend()
 
     def controls(self, p_values: Sequence[float] = (0.0, 0.5, 0.9, 1.0)) -> dict[str, object]:
         """Sliders for the shared depth, lambda, p (one of ``p_values``), n and alpha_1."""

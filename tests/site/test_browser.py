@@ -11,6 +11,7 @@ that visit recorded, so a failure names the page, the width and what went wrong.
 from __future__ import annotations
 
 import base64
+import re
 import shutil
 from dataclasses import dataclass, field
 from functools import cache
@@ -73,6 +74,7 @@ class Visit:
     twin_count: int = 0
     solutions: list[str] = field(default_factory=list)  # problems with folded solutions
     solution_count: int = 0
+    figures: list[dict] = field(default_factory=list)  # every figure of the cells' outputs, measured
     screenshot: Path | None = None
 
 
@@ -144,12 +146,35 @@ LAYOUT = """(minSlider) => {
       return broken;
     }),
     wide_images: images.filter(img => {
+      const scroller = img.closest('.cell_output');
+      if (scroller && ['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX)) {
+        const r = box(scroller);  // a figure may be wider than its output box, which scrolls
+        return r.left < -1 || r.right > width + 1;
+      }
       const r = box(img);
       const column = img.closest('.cell_output, .jupyter-widgets, figure, p, div') || img.parentElement;
       return r.left < -1 || r.right > width + 1 || r.width > column.clientWidth + 1;
     }).map(img => `${(img.currentSrc || '').slice(-40)} (${Math.round(box(img).width)} px)`),
   };
 }"""
+
+# Every figure that a cell's output shows (a static twin shows one frame at a time), measured at once:
+# its natural and its displayed width, its alt text and its figure's caption. A frame of a static
+# twin is an ipywidgets image, which has no alt attribute: its figure's caption describes it.
+FIGURES = """() => [...document.querySelectorAll('.bd-article .cell_output img')]
+  .filter(img => img.getClientRects().length > 0)
+  .map(img => {
+    const figure = img.closest('figure');
+    const caption = figure && figure.querySelector('figcaption');
+    return {
+      src: (img.getAttribute('src') || '').slice(-48),
+      natural: img.naturalWidth,
+      shown: img.getBoundingClientRect().width,
+      alt: img.getAttribute('alt') || '',
+      widget: img.closest('.jupyter-widgets') !== null,
+      caption: caption ? caption.textContent.trim() : '',
+    };
+  })"""
 
 # Code cells and tables that scroll sideways in the text column, and printed tables that wrap (a
 # printed line wraps, as in JupyterLab; a table, told by three or more lines with columns aligned
@@ -305,6 +330,7 @@ def visit_page(browser, page_info: Page, width: str) -> Visit:
         visit.links = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
         visit.ids = set(page.eval_on_selector_all("[id], a[name]", "es => es.map(e => e.id || e.name)"))
         visit.layout = page.evaluate(LAYOUT, SLIDER_MIN_PX)
+        visit.figures = page.evaluate(FIGURES)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         visit.screenshot = SCREENSHOTS / f"{page_info.name}-{width}.png"
         full_page_screenshot(page, visit.screenshot)
@@ -434,6 +460,39 @@ def test_the_page_fits_the_screen(visits, case):
     assert layout["cut_labels"] == [], f"widget labels cut off: {layout['cut_labels']}"
     assert layout["wide_images"] == [], f"images wider than their column: {layout['wide_images']}"
     assert layout["broken_words"] == [], f"heading words broken across lines: {layout['broken_words']}"
+
+
+FIGURE_MIN_SCALE = 0.65  # with BOOK_STYLE's 10-point letters at 100 dpi: at least 9 pixels
+FIGURE_CASES = [(p, w) for p, w in NOTEBOOK_CASES if "cell_output" in html_of(p)]
+
+
+def is_a_path(text: str) -> bool:
+    return bool(re.search(r"[/\\]|\.(png|svg|jpe?g|gif)\b", text))
+
+
+@pytest.mark.parametrize("case", [(p, w) for p, w in FIGURE_CASES if w == "desktop"], ids=case_id)
+def test_every_figure_has_a_caption_and_alt_text(visits, case):
+    """A figure of a cell's output says what it shows: a caption beneath it, and alt text for a
+    reader who cannot see it (at least five words, not a file path). A static twin's frames are
+    ipywidgets images without alt text; their caption describes them."""
+    problems = []
+    for figure in visits(*case).figures:
+        where = f"{figure['src']}:"
+        if len(figure["caption"].split()) < 5:
+            problems.append(f"{where} no caption (figcaption) of at least five words")
+        if not figure["widget"] and (len(figure["alt"].split()) < 5 or is_a_path(figure["alt"])):
+            problems.append(f"{where} alt text {figure['alt'][:60]!r} is not a description of 5+ words")
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("case", FIGURE_CASES, ids=case_id)
+def test_figures_are_shown_at_two_thirds_of_their_size_or_more(visits, case):
+    """At 1280 px and at 390 px every figure is displayed at 0.65 of its natural width or more, so
+    that no letter is smaller than 9 pixels (on a phone a wider figure scrolls in its output box)."""
+    figures = visits(*case).figures
+    small = [f"{f['src']}: {f['shown']:.0f} px of {f['natural']} ({f['shown'] / f['natural']:.2f})"
+             for f in figures if f["natural"] and f["shown"] < FIGURE_MIN_SCALE * f["natural"] - 0.5]
+    assert small == [], f"figures shown below {FIGURE_MIN_SCALE} of their size:\n" + "\n".join(small)
 
 
 @pytest.mark.parametrize("case", [(p, w) for p, w in CASES if w == "desktop"], ids=case_id)
