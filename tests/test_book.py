@@ -233,8 +233,8 @@ def test_front_page_reading_times_are_the_chapters():
 
 
 def test_instructor_page_counts_each_chapters_exercises_and_names_real_ones():
-    """The instructor page's table gives each chapter's number of exercises, and every exercise it
-    names in italics is the title of an exercise of the book."""
+    """The instructor page's table gives each chapter's reading time and number of exercises, and
+    every exercise it names in italics is the title of an exercise of the book."""
     from mtl_lessons.classroom import find_exercises
 
     page = (ROOT / "book" / "appendix" / "instructor.md").read_text(encoding="utf-8")
@@ -248,6 +248,9 @@ def test_instructor_page_counts_each_chapters_exercises_and_names_real_ones():
             title = re.search(r"```\{exercise\}[ \t]*([^\n]*)", exercise.prompt[0].source)[1].strip()
             titles |= {title, title.removeprefix("Design: "), title.split(":")[0]}
     assert counts == actual
+    row = r"^\| \{doc\}`\.\./(\d\d_\w+)` \| .+ \| (\d+) min \| \d+ \|$"
+    reading = {stem: int(m) for stem, m in re.findall(row, page, flags=re.M)}
+    assert reading == {p.stem: nbtools.reading_minutes(p) for p in CHAPTERS}, "reading as on the front page"
     section = page.split("## Suggested assignments")[1].split("\n## ")[0]
     named = {re.sub(r"\s+", " ", t) for t in re.findall(r"(?<!\*)\*([^*]+)\*(?!\*)", section)}
     known = {t.lower() for t in titles}
