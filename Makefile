@@ -16,12 +16,14 @@ export MTL_LESSONS_PROGRESS := 0
 export MTL_LESSONS_STRICT := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-# Another machine inside the tests: the chapters that train longest run a second time on other
-# floating-point kernels of this CPU (Intel MKL's compatible mode, PyTorch's kernels without
-# vector instructions, TensorFlow's oneDNN kernels), as a reader's CPU or GPU would compute them. The data stay bit-identical;
-# a number that only this machine's last bits produce fails here before it fails on a reader's.
+# Another machine inside the tests: the two chapters that train longest, one in PyTorch and one in
+# Keras, run a second time on other floating-point kernels of this CPU (Intel MKL's compatible mode,
+# PyTorch's kernels without vector instructions, TensorFlow's oneDNN kernels), as a reader's CPU or
+# GPU would compute them. The data stay bit-identical; a number that only this machine's last bits
+# produce fails here before it fails on a reader's. Every chapter runs on these kernels, and on two
+# more, in `make robustness` (its report is the appendix page "Robustness of the findings").
 VARIANT_ENV := MKL_CBWR=COMPATIBLE ATEN_CPU_CAPABILITY=default TF_ENABLE_ONEDNN_OPTS=1
-VARIANT_CHAPTERS := book/09_mmoe.ipynb book/10_vision.ipynb book/11_text.ipynb
+VARIANT_CHAPTERS := book/09_mmoe.ipynb book/11_text.ipynb
 
 # The reader's editions (the notebooks of the website's Colab and download buttons) and the Colab
 # stand-in that `make test` runs them in: a kernel that has imported `google.colab` (an IPython
@@ -48,7 +50,7 @@ test: setup assets browser editions
 	$(BIN)/ruff check .
 	$(PY) tools/notebooks.py check
 	$(COLAB_ENV) MTL_OFFLINE=1 MTL_STAGE_EXECUTION=$(CURDIR)/_build/.jupyter_cache \
-		$(PY) -m pytest tests $(EDITIONS) --ignore=tests/site --ignore=tests/classroom -p tools.nbval_stage \
+		$(PY) -m pytest $(EDITIONS) tests --ignore=tests/site --ignore=tests/classroom -p tools.nbval_stage \
 		--nbval-lax --nbval-current-env -n 2 --dist loadfile -q
 	$(VARIANT_ENV) PYTHONPATH=$(CURDIR)/tests/offline MTL_OFFLINE=1 \
 		$(PY) -m pytest $(VARIANT_CHAPTERS) --nbval-lax --nbval-current-env -n 2 --dist loadfile -q
