@@ -32,7 +32,7 @@ EDITIONS := _build/editions/reader
 COLAB_IPYTHON := _build/colab-ipython
 COLAB_ENV := PYTHONPATH=$(CURDIR)/tests/offline:$(CURDIR)/tests/colab IPYTHONDIR=$(CURDIR)/$(COLAB_IPYTHON)
 
-.PHONY: book test bench robustness classroom editions setup assets browser sync lint clean
+.PHONY: book test bench robustness classroom editions screenshots setup assets browser sync lint clean
 
 # `make book` changes no tracked file: it only checks that the notebooks are stored as the
 # conventions say (`make sync` rewrites them), then builds, executing what the cache lacks.
@@ -57,6 +57,12 @@ test: setup assets browser editions
 	PYTHONPATH=$(CURDIR)/tests/offline MTL_OFFLINE=1 $(PY) -m pytest tests/classroom -n 2 --dist load -q
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	MTL_REQUIRE_SITE=1 $(PY) -m pytest tests/site -q
+
+# The browser tests of the built site again, with a full-page screenshot of every page at the
+# desktop and the phone width, to look at: _build/screenshots/<page>-<width>.png.
+screenshots: book browser
+	MTL_REQUIRE_SITE=1 MTL_SCREENSHOTS=1 $(PY) -m pytest tests/site/test_browser.py -q
+	@echo "Screenshots of every page: $(CURDIR)/_build/screenshots/"
 
 bench: setup
 	$(PY) benchmarks/run.py

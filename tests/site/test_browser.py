@@ -3,14 +3,16 @@
 Every page that _toc.yml makes is opened once at a desktop width and once at a phone width, in a
 fresh browser context (so no page inherits another's stored settings). One visit waits for the
 formulas (MathJax's own promise), the widgets and the images, records what the browser reports,
-measures the layout, writes a full-page screenshot to _build/screenshots/<page>-<width>.png, and
-then moves each static twin's slider and opens each exercise solution. The tests below read what
+measures the layout, writes a full-page screenshot to _build/screenshots/<page>-<width>.png when
+asked (``make screenshots``, which sets MTL_SCREENSHOTS=1: a screenshot takes a third of a visit),
+and then moves each static twin's slider and opens each exercise solution. The tests below read what
 that visit recorded, so a failure names the page, the width and what went wrong.
 """
 
 from __future__ import annotations
 
 import base64
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -33,6 +35,7 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 LOCAL = ("file:", "data:", "blob:", "about:")  # a blob: URL is the widget manager's own
+TAKE_SCREENSHOTS = os.environ.get("MTL_SCREENSHOTS") == "1"
 WAIT_MS = 20_000  # the longest wait for a condition (formulas typeset, widgets drawn, images loaded)
 SLIDER_MIN_PX = 200
 
@@ -331,9 +334,10 @@ def visit_page(browser, page_info: Page, width: str) -> Visit:
         visit.ids = set(page.eval_on_selector_all("[id], a[name]", "es => es.map(e => e.id || e.name)"))
         visit.layout = page.evaluate(LAYOUT, SLIDER_MIN_PX)
         visit.figures = page.evaluate(FIGURES)
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        visit.screenshot = SCREENSHOTS / f"{page_info.name}-{width}.png"
-        full_page_screenshot(page, visit.screenshot)
+        if TAKE_SCREENSHOTS:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            visit.screenshot = SCREENSHOTS / f"{page_info.name}-{width}.png"
+            full_page_screenshot(page, visit.screenshot)
         move_twins(page, visit)
         open_solutions(page, visit)
         visit.wide_blocks = page.evaluate(WIDE_BLOCKS)
@@ -503,10 +507,12 @@ def test_code_and_printed_tables_fit_the_column_on_a_desktop(visits, case):
     assert wide == [], f"{len(wide)} blocks wider than the text column:\n" + "\n".join(wide)
 
 
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_a_full_page_screenshot_is_written(visits, case):
-    shot = visits(*case).screenshot
-    assert shot is not None and shot.exists() and shot.stat().st_size > 0
+if TAKE_SCREENSHOTS:  # make screenshots
+
+    @pytest.mark.parametrize("case", CASES, ids=case_id)
+    def test_a_full_page_screenshot_is_written(visits, case):
+        shot = visits(*case).screenshot
+        assert shot is not None and shot.exists() and shot.stat().st_size > 0
 
 
 def test_some_page_embeds_a_static_twin():
