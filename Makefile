@@ -24,6 +24,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # more, in `make robustness` (its report is the appendix page "Robustness of the findings").
 VARIANT_ENV := MKL_CBWR=COMPATIBLE ATEN_CPU_CAPABILITY=default TF_ENABLE_ONEDNN_OPTS=1
 VARIANT_CHAPTERS := book/09_mmoe.ipynb book/11_text.ipynb
+VARIANT_EDITIONS := _build/editions/kernel-variant
 
 # The reader's editions (the notebooks of the website's Colab and download buttons) and the Colab
 # stand-in that `make test` runs them in: a kernel that has imported `google.colab` (an IPython
@@ -45,16 +46,16 @@ book: setup assets
 # Every notebook is executed once, by nbval, two at a time, under the network guard, as its reader's
 # edition in the Colab stand-in; the plugin tools/nbval_stage.py stores each execution in the build's
 # cache as the source notebook's, so the strict build that follows runs no notebook again, and the
-# site tests check the pages made from that execution.
+# site tests check the pages made from that execution. The kernel-variant copies and the unit tests
+# (the classroom's included) run in the same pass, so that both workers stay busy to its end.
 test: setup assets browser editions
 	$(BIN)/ruff check .
 	$(PY) tools/notebooks.py check
+	rm -rf $(VARIANT_EDITIONS)
+	$(PY) tools/kernel_variant.py --out $(VARIANT_EDITIONS) $(VARIANT_ENV) $(VARIANT_CHAPTERS)
 	$(COLAB_ENV) MTL_OFFLINE=1 MTL_STAGE_EXECUTION=$(CURDIR)/_build/.jupyter_cache \
-		$(PY) -m pytest $(EDITIONS) tests --ignore=tests/site --ignore=tests/classroom -p tools.nbval_stage \
+		$(PY) -m pytest $(EDITIONS) $(VARIANT_EDITIONS) tests --ignore=tests/site -p tools.nbval_stage \
 		--nbval-lax --nbval-current-env -n 2 --dist loadfile -q
-	$(VARIANT_ENV) PYTHONPATH=$(CURDIR)/tests/offline MTL_OFFLINE=1 \
-		$(PY) -m pytest $(VARIANT_CHAPTERS) --nbval-lax --nbval-current-env -n 2 --dist loadfile -q
-	PYTHONPATH=$(CURDIR)/tests/offline MTL_OFFLINE=1 $(PY) -m pytest tests/classroom -n 2 --dist load -q
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	MTL_REQUIRE_SITE=1 $(PY) -m pytest tests/site -q
 

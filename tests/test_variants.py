@@ -32,3 +32,18 @@ def test_the_makefile_variant_is_one_of_robustness_configurations():
 def test_the_variant_runs_pytorch_on_its_portable_kernels():
     assert probe(makefile_variant()) == "DEFAULT"
 
+
+
+def test_make_test_runs_its_variant_copies_with_those_variables_set_first_and_never_shows_them():
+    from mtl_lessons.editions import Book
+    from tools.kernel_variant import variant_edition
+    from tools.nbval_stage import as_source
+
+    variables = makefile_variant()
+    edition = variant_edition(ROOT / "book" / "09_mmoe.ipynb", variables, Book.read(ROOT))
+    first = edition.cells[0].source
+    for name, value in variables.items():
+        assert f"os.environ[{name!r}] = {value!r}" in first
+    assert first.index("os.environ") < first.index("import torch")  # set before PyTorch starts
+    assert edition.metadata["mtl_edition"]["kind"] == "kernel-variant"
+    assert as_source(edition, ROOT / "book" / "09_mmoe.ipynb") is None  # not stored for the website

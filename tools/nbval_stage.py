@@ -129,13 +129,16 @@ def _executed_notebook(run: _Run) -> nbformat.NotebookNode:
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def as_source(executed: nbformat.NotebookNode, path: Path) -> tuple[nbformat.NotebookNode, Path]:
-    """An executed reader's edition as its source notebook with those outputs (others unchanged)."""
+def as_source(executed: nbformat.NotebookNode, path: Path) -> tuple[nbformat.NotebookNode, Path] | None:
+    """An executed reader's edition as its source notebook with those outputs (a plain notebook
+    unchanged; None for a run that the website does not show)."""
     from mtl_lessons.editions import copy_outputs
 
     edition = executed.metadata.get("mtl_edition")
     if not edition:
         return executed, path
+    if edition["kind"] != "reader":  # a rerun on other kernels (tools/kernel_variant.py): not the site's
+        return None
     path = ROOT / edition["source"]
     source = copy_outputs(nbformat.read(path, as_version=4), executed)
     for key in ("widgets", "language_info"):
@@ -148,7 +151,10 @@ def _stage(run: _Run, folder: Path) -> None:
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
-    notebook, path = as_source(_executed_notebook(run), run.path)
+    staged = as_source(_executed_notebook(run), run.path)
+    if staged is None:
+        return
+    notebook, path = staged
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder.parent / ".stage.lock", "w") as lock:  # two xdist workers share one database
         fcntl.flock(lock, fcntl.LOCK_EX)

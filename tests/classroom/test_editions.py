@@ -1,8 +1,8 @@
 """Every chapter's student edition and autograder, as otter-grader writes them (`make test`).
 
-Executing a chapter takes 9 to 28 CPU seconds, and the main test run has just executed every
-chapter once (nbval): each stub's checker call ran there, and after each solution a hidden cell
-asserted that the checker said correct. So only one chapter runs here, graded end to end by
+Executing a chapter takes 9 to 28 CPU seconds, and the same run of `make test` executes every
+chapter once (nbval): each stub's checker call runs there, and after each solution a hidden cell
+asserts that the checker said correct. So only one chapter runs here, graded end to end by
 ``otter run``; the editions of every chapter are compared, without running them, with the book's
 own cells. What proves each promise of the editions:
 
