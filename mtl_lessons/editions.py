@@ -242,6 +242,8 @@ def reader_edition(nb: nbformat.NotebookNode, docname: str, book: Book) -> nbfor
         if cell.cell_type == "code":
             if solution is not None and not _is_hidden(cell):
                 cell = fold_code(cell, f"Solution to Exercise {solution} (code)")
+                cell.outputs = []  # what it prints would give the answer away before it is opened
+                cell.metadata["jupyter"]["outputs_hidden"] = True
             elif _is_hidden(cell) or "mtl-setup" in cell.metadata.get("tags", []):
                 cell = fold_hidden(cell)
             elif "hide-input" in cell.metadata.get("tags", []):

@@ -61,6 +61,8 @@ def test_a_chapter_becomes_markdown_a_notebook_renders_with_the_same_code_cells(
                       "# @title Solution to Exercise 3.1 (code)",
                       "# @title Check of the text's numbers (hidden on the website; folded here)"]
     assert all(c.metadata["cellView"] == "form" for c in code if c.metadata.get("jupyter"))
+    solution = next(c for c in code if c.source.startswith("# @title Solution"))
+    assert solution.metadata["jupyter"]["outputs_hidden"] is True  # its output would give the answer
     assert code[1].source == "y = 2" and code[3].source == "answer = ..."  # the rest as it is
     assert edition.metadata["mtl_edition"] == {"kind": "reader", "source": "book/03_tiny.ipynb"}
     assert edition.cells[0].source.startswith("# 3. Tiny chapter\n")  # numbered as on the website

@@ -107,8 +107,11 @@ def test_download_button_gives_the_readers_edition(page):
     assert edition["metadata"]["mtl_edition"] == {"kind": "reader", "source": f"{page.entry}.ipynb"}
     markdown = "\n".join("".join(c["source"]) for c in edition["cells"] if c["cell_type"] == "markdown")
     assert leftover_markup(markdown) == []
-    assert any(c.get("outputs") for c in edition["cells"] if c["cell_type"] == "code"), (
+    code = [c for c in edition["cells"] if c["cell_type"] == "code"]
+    assert any(c.get("outputs") for c in code), (
         "the edition should carry the build's outputs, so that it reads like the page before it runs")
+    solutions = [c for c in code if "".join(c["source"]).startswith("# @title Solution")]
+    assert not [c for c in solutions if c.get("outputs")], "a folded solution shows its output"
 
 
 @pytest.mark.parametrize("page", CHAPTERS, ids=str)
