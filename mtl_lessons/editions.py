@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import posixpath
 import re
 import sys
 from dataclasses import dataclass
@@ -68,20 +69,21 @@ class Book:
         return cls.from_pages({p.relative_to(root).with_suffix("").as_posix(): p for p in pages}, site_url)
 
     @classmethod
-    def from_pages(cls, pages: dict[str, Path], site_url: str) -> Book:
-        """The book made of ``pages`` (docname -> notebook or Markdown file), published at ``site_url``."""
+    def from_pages(cls, pages: dict[str, Path | nbformat.NotebookNode], site_url: str) -> Book:
+        """The book made of ``pages`` (docname -> notebook, or its file, or a Markdown file), published
+        at ``site_url``."""
         titles, labels, numbers = {}, {}, {}
         for docname, page in pages.items():
-            texts = _markdown_texts(Path(page))
+            texts = _markdown_texts(page)
             chapter = chapter_number(docname)
-            title = _first_heading("\n\n".join(texts)) or Path(page).stem
+            title = _first_heading("\n\n".join(texts)) or docname.rsplit("/", 1)[-1]
             titles[docname] = f"{chapter}. {title}" if chapter else title
             exercises = [m for text in texts for m in EXERCISE.finditer(text)]
             for k, match in enumerate(exercises, start=1):
-                label = LABEL_OPTION.search(match.group("options"))
+                label = exercise_label(match)
                 if label:
-                    labels[label.group(1)] = (docname, match.group("title").strip())
-                    numbers[label.group(1)] = f"{chapter}.{k}" if chapter else str(k)
+                    labels[label] = (docname, match.group("title").strip())
+                    numbers[label] = f"{chapter}.{k}" if chapter else str(k)
             for text in texts:
                 for target in TARGET.finditer(text):
                     heading = _first_heading(text[target.end():], level=None)
@@ -93,14 +95,27 @@ class Book:
         """The book a notebook belongs to, and its docname: the repository above ``book/`` when there
         is one (with its ``_config.yml``), else a book of this one notebook."""
         notebook = Path(notebook).resolve()
-        for folder in notebook.parents:
-            if (folder / "_config.yml").is_file() and folder / "book" in notebook.parents:
-                return cls.read(folder), notebook.relative_to(folder).with_suffix("").as_posix()
+        root = book_root(notebook)
+        if root is not None:
+            return cls.read(root), notebook.relative_to(root).with_suffix("").as_posix()
         return cls.from_pages({notebook.stem: notebook}, "./"), notebook.stem
 
     def url(self, docname: str, anchor: str = "") -> str:
         """The website's address of a page (and of an anchor on it)."""
         return f"{self.site_url}{docname}.html" + (f"#{anchor}" if anchor else "")
+
+
+def book_root(path: Path) -> Path | None:
+    """The book's repository that holds ``path`` under its ``book/`` folder (it has ``_config.yml``)."""
+    path = Path(path).resolve()
+    return next((folder for folder in path.parents
+                 if (folder / "_config.yml").is_file() and folder / "book" in path.parents), None)
+
+
+def exercise_label(match: re.Match) -> str | None:
+    """The ``:label:`` of an ``{exercise}`` block that :data:`EXERCISE` matched."""
+    label = LABEL_OPTION.search(match.group("options"))
+    return label.group(1) if label else None
 
 
 def chapter_number(docname: str) -> int | None:
@@ -109,10 +124,11 @@ def chapter_number(docname: str) -> int | None:
     return int(name[:2]) if name[:2].isdigit() else None
 
 
-def _markdown_texts(page: Path) -> list[str]:
-    if page.suffix == ".md":
+def _markdown_texts(page: Path | nbformat.NotebookNode) -> list[str]:
+    if isinstance(page, Path) and page.suffix == ".md":
         return [page.read_text(encoding="utf-8")]
-    return [c.source for c in nbformat.read(page, as_version=4).cells if c.cell_type == "markdown"]
+    nb = nbformat.read(page, as_version=4) if isinstance(page, Path) else page
+    return [c.source for c in nb.cells if c.cell_type == "markdown"]
 
 
 def _first_heading(text: str, level: int | None = 1) -> str | None:
@@ -125,15 +141,7 @@ def _resolve_doc(target: str, docname: str) -> str:
     """A ``{doc}`` target as a docname: relative to the page's folder, or absolute from the root."""
     if target.startswith("/"):
         return target.lstrip("/")
-    folder = docname.rsplit("/", 1)[0] if "/" in docname else ""
-    parts = (folder.split("/") if folder else []) + target.split("/")
-    resolved: list[str] = []
-    for part in parts:
-        if part == "..":
-            resolved.pop()
-        elif part not in (".", ""):
-            resolved.append(part)
-    return "/".join(resolved)
+    return posixpath.normpath(posixpath.join(posixpath.dirname(docname), target))
 
 
 def _link(match: re.Match, docname: str, book: Book) -> str:
@@ -153,10 +161,9 @@ def _link(match: re.Match, docname: str, book: Book) -> str:
 
 def _exercise_heading(match: re.Match, book: Book, docname: str) -> str:
     """An ``{exercise}`` block as Markdown: an anchor, a numbered, titled heading, then its text."""
-    label = LABEL_OPTION.search(match.group("options"))
+    label = exercise_label(match)
     if label is None:
         raise ValueError(f"{docname}: an exercise has no :label: ({match.group('title')!r})")
-    label = label.group(1)
     title = match.group("title").strip()
     heading = f"Exercise {book.exercise_numbers[label]}" + (f": {title}" if title else "")
     return f'<a id="{label}"></a>\n\n### {heading}\n\n{match.group("body").strip()}\n'
@@ -223,6 +230,13 @@ def copy_outputs(target: nbformat.NotebookNode, executed: nbformat.NotebookNode,
     return target
 
 
+def _markdown_cell(text: str, cell_id: str) -> nbformat.NotebookNode:
+    """A Markdown cell whose id comes from the source cell's, so an edition is the same on every run."""
+    cell = new_markdown_cell(text)
+    cell.id = cell_id[:64]
+    return cell
+
+
 def _details(text: str, summary: str) -> str:
     # the blank lines let Jupyter and Colab render the Markdown and the formulas inside the block
     return f"<details>\n<summary><b>{summary}</b></summary>\n\n{text.strip()}\n\n</details>"
@@ -244,27 +258,26 @@ def reader_edition(nb: nbformat.NotebookNode, docname: str, book: Book) -> nbfor
                 cell = fold_code(cell, f"Solution to Exercise {solution} (code)")
                 cell.outputs = []  # what it prints would give the answer away before it is opened
                 cell.metadata["jupyter"]["outputs_hidden"] = True
-            elif _is_hidden(cell) or "mtl-setup" in cell.metadata.get("tags", []):
-                cell = fold_hidden(cell)
             elif "hide-input" in cell.metadata.get("tags", []):
                 cell = fold_code(cell, "Code (folded on the website too)")
+            else:
+                cell = fold_hidden(cell)
             if {"hide-output", "remove-output"} & set(cell.metadata.get("tags", [])):
                 cell.metadata.setdefault("jupyter", {})["outputs_hidden"] = True
             cells.append(cell)
             caption = cell.metadata.get("mystnb", {}).get("figure", {}).get("caption")
             if caption:  # the website's figure caption, under the figure
-                cells.append(new_markdown_cell(f"*Figure: {notebook_markdown(caption, docname, book)}*"))
+                text = f"*Figure: {notebook_markdown(caption, docname, book)}*"
+                cells.append(_markdown_cell(text, f"{cell.id}-caption"))
             continue
         if cell.cell_type != "markdown":
             cells.append(cell)
             continue
         pieces, solution = _split_solutions(cell.source, solution, docname, book)
-        for text in pieces:
+        for k, text in enumerate(pieces):
             if text.strip():
-                cells.append(new_markdown_cell(notebook_markdown(text.strip(), docname, book)))
+                cells.append(_markdown_cell(notebook_markdown(text.strip(), docname, book), f"{cell.id}-{k}"))
     out.cells = _add_banner(cells, docname, book)
-    for cell in out.cells:
-        cell.setdefault("id", nbformat.corpus.words.generate_corpus_id())
     out.metadata["mtl_edition"] = {"kind": "reader", "source": f"{docname}.ipynb"}
     out.metadata["colab"] = {"toc_visible": True}
     for text in (c.source for c in out.cells if c.cell_type == "markdown"):
@@ -301,10 +314,10 @@ def _fold(text: str, solution: str | None) -> str:
 
 def _add_banner(cells: list, docname: str, book: Book) -> list:
     """After the title: where the website's page is, how the edition folds things, the licence."""
-    banner = new_markdown_cell(
+    banner = _markdown_cell(
         f"*The notebook edition of [this page of the book's website]({book.url(docname)}). "
         "Run the cells from the top. Solutions are folded (open them with ▸ Solution), and so are the "
-        f"cells that check the numbers the text states. {LICENCE}*")
+        f"cells that check the numbers the text states. {LICENCE}*", "mtl-edition-banner")
     first_markdown = next((i for i, c in enumerate(cells) if c.cell_type == "markdown"), -1)
     return [*cells[: first_markdown + 1], banner, *cells[first_markdown + 1:]]
 

@@ -92,6 +92,8 @@ def test_every_notebook_has_an_edition_with_its_code_and_links_to_real_pages(pat
     source = nbtools.load(path)
     edition = reader_edition(source, docname, book)
     nbformat.validate(edition)
+    assert nbformat.writes(reader_edition(source, docname, book)) == nbformat.writes(edition)  # repeatable
+    assert len({c.id for c in edition.cells}) == len(edition.cells)
     assert [unfold(c.source) for c in edition.cells if c.cell_type == "code"] == [
         c.source for c in source.cells if c.cell_type == "code"]
     markdown = "\n".join(c.source for c in edition.cells if c.cell_type == "markdown")

@@ -10,6 +10,7 @@ plugin tools/nbval_stage.py does not store their outputs, since the website show
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -35,12 +36,14 @@ def variant_edition(path: Path, environment: dict[str, str], book: Book) -> nbfo
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[argv.index("--out") + 1])
-    rest = [a for i, a in enumerate(argv) if a != "--out" and (i == 0 or argv[i - 1] != "--out")]
-    environment = dict(a.split("=", 1) for a in rest if "=" in a)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("items", nargs="+", help="NAME=VALUE settings, then the chapters")
+    args = parser.parse_args(argv)
+    environment = dict(item.split("=", 1) for item in args.items if "=" in item)
     book = Book.read(ROOT)
-    for chapter in [Path(a) for a in rest if a.endswith(".ipynb")]:
-        target = out / chapter.name.replace(".ipynb", "_kernel_variant.ipynb")
+    for chapter in [Path(item) for item in args.items if "=" not in item]:
+        target = args.out / chapter.name.replace(".ipynb", "_kernel_variant.ipynb")
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(variant_edition(chapter, environment, book), target)
         print(f"{chapter} on other kernels: {target}")

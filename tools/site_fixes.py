@@ -37,7 +37,6 @@ Five things that Jupyter Book 1.0.4 leaves undone:
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -170,14 +169,15 @@ def number_chapter_title(app: Sphinx, doctree: nodes.document) -> None:
 def number_exercises_by_chapter(app: Sphinx, env: Any) -> list[str]:
     """Give each chapter's exercises the numbers (chapter, rank): "Exercise 8.4" on the page and in
     every reference. Runs after Sphinx's own numbering (across the book) on every build."""
+    from mtl_lessons.editions import chapter_number
+
     changed = []
     for docname, numbers in env.toc_fignumbers.items():
-        exercises = numbers.get("exercise")
-        match = re.match(r"(\d\d)_", docname.rsplit("/", 1)[-1])
-        if not exercises or not match:
+        exercises, chapter = numbers.get("exercise"), chapter_number(docname)
+        if not exercises or chapter is None:
             continue
         ranked = sorted(exercises, key=lambda node_id: exercises[node_id])
-        renumbered = {node_id: (int(match.group(1)), rank) for rank, node_id in enumerate(ranked, start=1)}
+        renumbered = {node_id: (chapter, rank) for rank, node_id in enumerate(ranked, start=1)}
         if renumbered != exercises:
             numbers["exercise"] = renumbered
             changed.append(docname)
