@@ -113,7 +113,7 @@ def book_root(path: Path) -> Path | None:
 
 
 def exercise_label(match: re.Match) -> str | None:
-    """The ``:label:`` of an ``{exercise}`` block that :data:`EXERCISE` matched."""
+    """The ``:label:`` of an ``{exercise}`` block that ``EXERCISE`` matched."""
     label = LABEL_OPTION.search(match.group("options"))
     return label.group(1) if label else None
 
